@@ -1,0 +1,48 @@
+// Defaulting of objects in their storage version, as upstream's SetDefaults_* functions
+// (and the default admission plugins that fill pod fields) leave them.
+import { defaultCronJob, defaultJob } from "./batch.ts";
+import {
+  defaultEndpointSlice,
+  defaultEndpoints,
+  defaultEvent,
+  defaultIngressClass,
+  defaultNamespace,
+  defaultNode,
+  defaultSecret,
+} from "./misc.ts";
+import { defaultPod } from "./pod.ts";
+import { defaultService } from "./service.ts";
+import { isObj, type Obj } from "./util.ts";
+import {
+  defaultDaemonSet,
+  defaultDeployment,
+  defaultReplicaSet,
+  defaultReplicationController,
+} from "./workloads.ts";
+
+export { applyJobSelector } from "./batch.ts";
+export { imageTag } from "./pod-spec.ts";
+
+const defaulters: Record<string, (obj: Obj) => void> = {
+  "/Pod": defaultPod,
+  "/Service": defaultService,
+  "/ReplicationController": defaultReplicationController,
+  "/Namespace": defaultNamespace,
+  "/Secret": defaultSecret,
+  "/Endpoints": defaultEndpoints,
+  "/Node": defaultNode,
+  "/Event": defaultEvent,
+  "apps/ReplicaSet": defaultReplicaSet,
+  "apps/Deployment": defaultDeployment,
+  "apps/DaemonSet": defaultDaemonSet,
+  "batch/Job": defaultJob,
+  "batch/CronJob": defaultCronJob,
+  "networking.k8s.io/IngressClass": defaultIngressClass,
+  "discovery.k8s.io/EndpointSlice": defaultEndpointSlice,
+};
+
+/** Fills in upstream's defaults on `obj` in place. Kinds without defaults are left alone. */
+export function applyDefaults(group: string, kind: string, obj: any): void {
+  if (!isObj(obj)) return;
+  defaulters[`${group}/${kind}`]?.(obj);
+}

@@ -1,0 +1,55 @@
+// Server-side printing: the Table columns and cells kube-apiserver returns for `kubectl get`
+// (pkg/printers/internalversion/printers.go; the server always prints the wide columns).
+import { configMapPrinter } from "./config-maps.ts";
+import { cronJobPrinter } from "./cron-jobs.ts";
+import { daemonSetPrinter } from "./daemon-sets.ts";
+import { defaultPrinter } from "./default.ts";
+import { deploymentPrinter } from "./deployments.ts";
+import { endpointSlicePrinter } from "./endpoint-slices.ts";
+import { endpointsPrinter } from "./endpoints.ts";
+import { eventPrinter } from "./events.ts";
+import { ingressClassPrinter } from "./ingress-classes.ts";
+import { ingressPrinter } from "./ingresses.ts";
+import { jobPrinter } from "./jobs.ts";
+import { leasePrinter } from "./leases.ts";
+import { namespacePrinter } from "./namespaces.ts";
+import { nodePrinter } from "./nodes.ts";
+import { podPrinter } from "./pods.ts";
+import { replicaSetPrinter } from "./replica-sets.ts";
+import { replicationControllerPrinter } from "./replication-controllers.ts";
+import { secretPrinter } from "./secrets.ts";
+import { serviceAccountPrinter } from "./service-accounts.ts";
+import { servicePrinter } from "./services.ts";
+import type { TablePrinter } from "./types.ts";
+
+export type { TableColumnDefinition, TablePrinter, TableRowCondition } from "./types.ts";
+export { humanDuration, translateTimestampSince } from "./human-duration.ts";
+
+const printers = new Map<string, TablePrinter>([
+  ["/configmaps", configMapPrinter],
+  ["/endpoints", endpointsPrinter],
+  ["/events", eventPrinter],
+  ["/namespaces", namespacePrinter],
+  ["/nodes", nodePrinter],
+  ["/pods", podPrinter],
+  ["/replicationcontrollers", replicationControllerPrinter],
+  ["/secrets", secretPrinter],
+  ["/serviceaccounts", serviceAccountPrinter],
+  ["/services", servicePrinter],
+  ["apps/daemonsets", daemonSetPrinter],
+  ["apps/deployments", deploymentPrinter],
+  ["apps/replicasets", replicaSetPrinter],
+  ["batch/jobs", jobPrinter],
+  ["batch/cronjobs", cronJobPrinter],
+  ["networking.k8s.io/ingresses", ingressPrinter],
+  ["extensions/ingresses", ingressPrinter],
+  ["networking.k8s.io/ingressclasses", ingressClassPrinter],
+  ["discovery.k8s.io/endpointslices", endpointSlicePrinter],
+  ["coordination.k8s.io/leases", leasePrinter],
+  ["events.k8s.io/events", eventPrinter],
+]);
+
+/** The printer for a resource ("" is the core group); Name and Age for resources without one. */
+export function printerFor(group: string, resource: string): TablePrinter {
+  return printers.get(`${group}/${resource}`) ?? defaultPrinter;
+}

@@ -1,0 +1,177 @@
+import { apiVersionOf } from "../../api/resources.ts";
+import type { KObject } from "../../apimachinery/meta.ts";
+import { badRequest, expired, StatusError } from "../../apimachinery/status-error.ts";
+import { StorageError } from "../../storage/types.ts";
+import type { CachedEvent, WatchBroadcaster } from "../watch/broadcaster.ts";
+import type { Registry } from "../registry/registry.ts";
+import { renderObject, tableOf, versioned } from "./encode.ts";
+import type { RequestScope, ResponseSink } from "./scope.ts";
+import { selectionFilter } from "./selection.ts";
+
+export interface WatchDeps {
+  registry: Registry;
+  broadcaster: WatchBroadcaster;
+  bookmarkIntervalMs: number;
+  /** A watcher whose unsent output exceeds this is ended, as upstream drops slow watchers. */
+  maxBufferedBytes?: number;
+  onWatchStart?(): void;
+  onWatchEnd?(): void;
+  onEventsSent?(n: number): void;
+}
+
+type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+
+/** Upstream's default watch timeout is a random time between minRequestTimeout and twice that (30–60 min). */
+function defaultTimeoutSeconds(): number {
+  return 1800 + Math.floor(Math.random() * 1800);
+}
+
+export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: ResponseSink): Promise<void> {
+  const q = scope.query;
+  const rvParam = q.get("resourceVersion") ?? "";
+  if (rvParam && !/^\d+$/.test(rvParam))
+    throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+  const timeoutSeconds = q.has("timeoutSeconds") ? Number(q.get("timeoutSeconds")) : defaultTimeoutSeconds();
+  const bookmarks = q.get("allowWatchBookmarks") === "true";
+  const sendInitial = q.get("sendInitialEvents");
+  if (sendInitial === "true" && q.get("resourceVersionMatch") !== "NotOlderThan") {
+    throw new StatusError(
+      422,
+      "Invalid",
+      `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan`,
+    );
+  }
+  const filter = selectionFilter(scope);
+  const store = deps.registry.for(scope.info);
+  // A single-object watch (metadata.name=X) narrows the storage prefix to that key.
+  const prefix = store.prefix(scope.req.namespace);
+  const initial = sendInitial === "true" || (sendInitial !== "false" && (rvParam === "" || rvParam === "0"));
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let startRevision: number;
+  let initialItems: KObject[] = [];
+  if (initial) {
+    const listed = await store.list(scope.req.namespace, { filter });
+    initialItems = listed.items;
+    startRevision = Number(listed.resourceVersion);
+  } else {
+    startRevision = Number(rvParam);
+  }
+
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
+  res.flushHeaders?.();
+  deps.onWatchStart?.();
+
+  let columnsSent = false;
+  let lastRevision = startRevision;
+  const flavor = `${scope.served.group}/${scope.served.version}`;
+  const maxBuffered = deps.maxBufferedBytes ?? 64 * 1024 * 1024;
+  const line = (type: EventType, obj: KObject, cached?: CachedEvent): string => {
+    if (scope.output.kind === "table") {
+      const table = tableOf(
+        scope,
+        [obj],
+        { resourceVersion: obj.metadata?.resourceVersion ?? "" },
+        !columnsSent,
+      );
+      columnsSent = true;
+      return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
+    }
+    if (cached && scope.output.kind === "object") {
+      const key = `${type}:${flavor}`;
+      const hit = cached.encoded?.get(key);
+      if (hit) return hit;
+      const text = `{"type":"${type}","object":${JSON.stringify(versioned(scope, obj))}}\n`;
+      (cached.encoded ??= new Map()).set(key, text);
+      return text;
+    }
+    return `{"type":"${type}","object":${JSON.stringify(renderObject(scope, obj))}}\n`;
+  };
+  let ended = false;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    controller.abort();
+    clearTimeout(timeout);
+    clearInterval(bookmarkTimer);
+    deps.onWatchEnd?.();
+    res.end();
+  };
+  const send = (text: string) => {
+    if (ended) return;
+    res.write(text);
+    if (res.writableLength > maxBuffered) finish();
+  };
+  const bookmark = (extra?: Record<string, string>) => {
+    const obj: KObject = {
+      kind: scope.info.kind,
+      apiVersion: apiVersionOf(scope.served.group, scope.served.version),
+      metadata: { resourceVersion: String(Math.max(lastRevision, deps.broadcaster.revision)) },
+    };
+    if (extra) obj.metadata!.annotations = extra;
+    send(`{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
+  };
+  res.on("close", finish);
+  const timeout = setTimeout(() => {
+    if (bookmarks) bookmark();
+    finish();
+  }, timeoutSeconds * 1000);
+  const bookmarkTimer = setInterval(() => {
+    if (bookmarks) bookmark();
+  }, deps.bookmarkIntervalMs);
+  timeout.unref?.();
+  bookmarkTimer.unref?.();
+
+  let sent = 0;
+  for (const item of initialItems) {
+    send(line("ADDED", item));
+    sent++;
+  }
+  if (sendInitial === "true" && bookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+  deps.onEventsSent?.(sent);
+
+  await deps.broadcaster.subscribe(
+    startRevision,
+    {
+      prefix,
+      onEvents: (events) => {
+        let n = 0;
+        for (const e of events) {
+          lastRevision = e.revision;
+          const type = eventTypeFor(e, filter);
+          if (!type) continue;
+          send(line(type, e.object, e));
+          n++;
+        }
+        deps.onEventsSent?.(n);
+      },
+      onError: (err) => {
+        if (err instanceof StorageError && err.code === "Compacted") {
+          const status = expired(
+            `too old resource version: ${startRevision} (${err.compactedRevision ?? 0})`,
+          ).toStatus();
+          send(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+        }
+        finish();
+      },
+    },
+    signal,
+  );
+}
+
+/** Selector-aware event type: objects moving into or out of the selection appear or vanish. */
+function eventTypeFor(e: CachedEvent, filter: ((o: KObject) => boolean) | undefined): EventType | undefined {
+  if (!filter) return e.type;
+  const now = filter(e.object);
+  if (e.type === "ADDED") return now ? "ADDED" : undefined;
+  const before = e.prevObject ? filter(e.prevObject) : false;
+  if (e.type === "DELETED") return before || now ? "DELETED" : undefined;
+  if (now && before) return "MODIFIED";
+  if (now) return "ADDED";
+  if (before) return "DELETED";
+  return undefined;
+}

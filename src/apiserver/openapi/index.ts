@@ -1,0 +1,44 @@
+// OpenAPI v3 for kubectl (explain, apply/create validation, patch metadata) and the unknown
+// field check behind fieldValidation=Strict. Nothing is read or built until first asked for.
+import type { StatusError } from "../../apimachinery/status-error.ts";
+import { OpenApiV3 } from "./documents.ts";
+import {
+  type DecodeTarget,
+  fieldValidationError as makeFieldValidationError,
+} from "./field-validation-error.ts";
+
+export type { DecodeTarget } from "./field-validation-error.ts";
+export { fieldValidationWarnings, strictDecodingMessage } from "./field-validation-error.ts";
+
+let served: OpenApiV3 | undefined;
+// Derived once from the installed kubernetes-types package; identical for every server in the process.
+const openApi = (): OpenApiV3 => (served ??= OpenApiV3.installed());
+
+/** `GET /openapi/v3`: every served group-version with its document URL and content hash. */
+export function openApiV3Root(): { paths: Record<string, { serverRelativeURL: string }> } {
+  return openApi().root();
+}
+
+/** `GET /openapi/v3/<path>` ("api/v1", "apis/apps/v1"); shared and not to be mutated. */
+export function openApiV3Document(path: string): object | undefined {
+  return openApi().document(path)?.doc;
+}
+
+/** The same document already serialized, with its hash (for ETag and caching headers). */
+export function openApiV3DocumentJson(path: string): { json: string; hash: string } | undefined {
+  const d = openApi().document(path);
+  return d && { json: d.json, hash: d.hash };
+}
+
+/** Fields of `obj` that the kind's schema does not know, as `spec.containers[0].bar`; [] for unknown kinds. */
+export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
+  return openApi().unknownFields(group, version, kind, obj);
+}
+
+/**
+ * Upstream's 400 for fieldValidation=Strict. Pass `target` for create and update, whose message
+ * reads `Pod in version "v1" cannot be handled as a Pod: strict decoding error: …`; patches omit it.
+ */
+export function fieldValidationError(fields: string[], target?: DecodeTarget): StatusError {
+  return makeFieldValidationError(fields, target);
+}

@@ -1,0 +1,210 @@
+import { X509Certificate, createPrivateKey, randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isIP } from "node:net";
+import { subjectAltNames } from "./certificate.ts";
+import { bytesToIp, ipToBytes } from "./ip-address.ts";
+import { createCa, issueLeaf, type KeyPairPem } from "./issue.ts";
+
+export interface Pki {
+  caCertPem: string;
+  caKeyPem: string;
+  serverCertPem: string;
+  serverKeyPem: string;
+  adminCertPem: string;
+  adminKeyPem: string;
+  adminToken: string;
+}
+
+export interface EnsurePkiOptions {
+  /** Extra names and addresses the serving certificate must cover (node IPs, hostnames, the service cluster IP). */
+  hosts: string[];
+  now?: () => Date;
+}
+
+// The in-cluster names of the API server (kube-apiserver's default alternate names).
+const DEFAULT_HOSTS = [
+  "localhost",
+  "127.0.0.1",
+  "::1",
+  "kubernetes",
+  "kubernetes.default",
+  "kubernetes.default.svc",
+  "kubernetes.default.svc.cluster.local",
+];
+
+// k3s renews certificates on start when they have fewer than 90 days left.
+const RENEW_BEFORE_MS = 90 * 24 * 60 * 60 * 1000;
+
+const FILES = {
+  caCert: "ca.crt",
+  caKey: "ca.key",
+  serverCert: "server.crt",
+  serverKey: "server.key",
+  adminCert: "admin.crt",
+  adminKey: "admin.key",
+  adminToken: "admin.token",
+} as const;
+
+function writeAtomic(path: string, data: string, mode: number): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+}
+
+function readOptional(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+/** Splits hosts into SAN kinds, normalised and de-duplicated (IPs by their bytes, DNS names case-insensitively). */
+function classifyHosts(hosts: string[]): { dnsNames: string[]; ipAddresses: string[] } {
+  const dnsNames = new Set<string>();
+  const ipAddresses = new Set<string>();
+  for (const raw of hosts) {
+    const host = raw.trim().replace(/^\[(.*)\]$/, "$1");
+    if (!host) continue;
+    if (isIP(host)) ipAddresses.add(bytesToIp(ipToBytes(host) as Buffer) ?? host);
+    else dnsNames.add(host.toLowerCase());
+  }
+  return { dnsNames: [...dnsNames], ipAddresses: [...ipAddresses] };
+}
+
+function needsRenewal(certPem: string | undefined, ca: X509Certificate, now: Date): boolean {
+  if (!certPem) return true;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    return true;
+  }
+  return !cert.verify(ca.publicKey) || cert.validToDate.getTime() - now.getTime() < RENEW_BEFORE_MS;
+}
+
+function keyMatches(certPem: string, keyPem: string | undefined): boolean {
+  if (!keyPem) return false;
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
+}
+
+function covers(certPem: string, hosts: { dnsNames: string[]; ipAddresses: string[] }): boolean {
+  const present = subjectAltNames(new X509Certificate(certPem));
+  const dnsNames = new Set(present.dnsNames.map((name) => name.toLowerCase()));
+  const ips = new Set(present.ipAddresses.map((ip) => ipToBytes(ip)?.toString("hex")));
+  return (
+    hosts.dnsNames.every((name) => dnsNames.has(name)) &&
+    hosts.ipAddresses.every((ip) => ips.has(ipToBytes(ip)?.toString("hex")))
+  );
+}
+
+/**
+ * Creates the cluster's CA, serving certificate, admin client certificate and admin token in
+ * `dir` on first start, and reuses them afterwards. The serving certificate is re-issued from
+ * the same CA when it lacks a requested host or is close to expiry; the CA survives so that
+ * existing kubeconfigs keep working.
+ */
+export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
+  const now = opts.now?.() ?? new Date();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const path = (name: keyof typeof FILES) => join(dir, FILES[name]);
+
+  let caCertPem = readOptional(path("caCert"));
+  let caKeyPem = readOptional(path("caKey"));
+  if (caCertPem === undefined && caKeyPem === undefined) {
+    const ca = createCa(`skiff-server-ca@${Math.floor(now.getTime() / 1000)}`, now);
+    writeAtomic(path("caKey"), ca.keyPem, 0o600);
+    writeAtomic(path("caCert"), ca.certPem, 0o644);
+    ({ certPem: caCertPem, keyPem: caKeyPem } = ca);
+  } else if (caCertPem === undefined || caKeyPem === undefined) {
+    // Replacing half a CA would silently invalidate every credential it signed; make the operator choose.
+    throw new Error(
+      `pki: ${caCertPem === undefined ? path("caCert") : path("caKey")} is missing while its pair exists in ${dir}`,
+    );
+  } else if (!keyMatches(caCertPem, caKeyPem)) {
+    throw new Error(`pki: ${path("caKey")} does not match ${path("caCert")}`);
+  }
+  const ca: KeyPairPem = { certPem: caCertPem, keyPem: caKeyPem };
+  const caCert = new X509Certificate(caCertPem);
+
+  const wanted = classifyHosts([...DEFAULT_HOSTS, ...opts.hosts]);
+  let serverCertPem = readOptional(path("serverCert"));
+  let serverKeyPem = readOptional(path("serverKey"));
+  if (
+    serverCertPem === undefined ||
+    needsRenewal(serverCertPem, caCert, now) ||
+    !keyMatches(serverCertPem, serverKeyPem) ||
+    !covers(serverCertPem, wanted)
+  ) {
+    // Keep names the old certificate served (as k3s's dynamiclistener does), so a host dropped
+    // from the flags for one start does not break clients still using it.
+    let previous = { dnsNames: [] as string[], ipAddresses: [] as string[] };
+    if (serverCertPem !== undefined) {
+      try {
+        previous = subjectAltNames(new X509Certificate(serverCertPem));
+      } catch {
+        // unreadable: start afresh
+      }
+    }
+    const sans = classifyHosts([
+      ...wanted.dnsNames,
+      ...wanted.ipAddresses,
+      ...previous.dnsNames,
+      ...previous.ipAddresses,
+    ]);
+    const server = issueLeaf(ca, { commonName: "kube-apiserver", usage: "serverAuth", ...sans }, now);
+    writeAtomic(path("serverKey"), server.keyPem, 0o600);
+    writeAtomic(path("serverCert"), server.certPem, 0o644);
+    ({ certPem: serverCertPem, keyPem: serverKeyPem } = server);
+  }
+
+  let adminCertPem = readOptional(path("adminCert"));
+  let adminKeyPem = readOptional(path("adminKey"));
+  if (
+    adminCertPem === undefined ||
+    needsRenewal(adminCertPem, caCert, now) ||
+    !keyMatches(adminCertPem, adminKeyPem)
+  ) {
+    const admin = issueLeaf(
+      ca,
+      { commonName: "system:admin", organizations: ["system:masters"], usage: "clientAuth" },
+      now,
+    );
+    writeAtomic(path("adminKey"), admin.keyPem, 0o600);
+    writeAtomic(path("adminCert"), admin.certPem, 0o644);
+    ({ certPem: adminCertPem, keyPem: adminKeyPem } = admin);
+  }
+
+  let adminToken = readOptional(path("adminToken"))?.trim();
+  if (!adminToken) {
+    adminToken = randomBytes(32).toString("hex");
+    writeAtomic(path("adminToken"), `${adminToken}\n`, 0o600);
+  }
+
+  return {
+    caCertPem,
+    caKeyPem,
+    serverCertPem,
+    serverKeyPem: serverKeyPem as string,
+    adminCertPem,
+    adminKeyPem: adminKeyPem as string,
+    adminToken,
+  };
+}
+
+/** A client certificate signed by the cluster CA (one year), e.g. for a node or agent. */
+export function issueClientCert(
+  pki: Pki,
+  cn: string,
+  orgs: string[],
+  now: Date = new Date(),
+): { certPem: string; keyPem: string } {
+  return issueLeaf(
+    { certPem: pki.caCertPem, keyPem: pki.caKeyPem },
+    { commonName: cn, organizations: orgs, usage: "clientAuth" },
+    now,
+  );
+}

@@ -1,0 +1,3 @@
+export { ensurePki, issueClientCert, type EnsurePkiOptions, type Pki } from "./ensure-pki.ts";
+export { clientIdentity, type CertificateIdentity } from "./client-identity.ts";
+export { renderKubeconfig, writeKubeconfig, type KubeconfigOptions } from "./kubeconfig.ts";

@@ -1,0 +1,95 @@
+import type { ResourceInfo } from "../../api/resources.ts";
+import { validateCreate, validateStatusUpdate, validateUpdate } from "../../api/validation/index.ts";
+import { applyJobSelector } from "../../api/defaults/index.ts";
+import type { KObject } from "../../apimachinery/meta.ts";
+import type { Strategy } from "./strategy.ts";
+
+const hasStatus = (info: ResourceInfo) => info.subresources.includes("status");
+
+function keepStatus(obj: KObject, old: KObject): void {
+  if (old.status === undefined) delete obj.status;
+  else obj.status = structuredClone(old.status);
+}
+
+/** The status a new object starts with (upstream PrepareForCreate of each strategy). */
+function initialStatus(info: ResourceInfo, obj: any): void {
+  switch (`${info.group}/${info.resource}`) {
+    case "/pods":
+      obj.status = { phase: "Pending", qosClass: qosClass(obj.spec) };
+      return;
+    case "/namespaces":
+      obj.status = { phase: "Active" };
+      return;
+    case "/nodes":
+      // Nodes register with their status (the kubelet creates them so).
+      return;
+    case "/services":
+      obj.status = { loadBalancer: {} };
+      return;
+    default:
+      obj.status = {};
+  }
+}
+
+// Mirrors pkg/apis/core/helper/qos: BestEffort without requests/limits, Guaranteed when equal.
+function qosClass(spec: any): string {
+  const containers = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ["cpu", "memory"]) {
+      if (lim[r] === undefined) guaranteed = false;
+      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+function podGracePeriod(obj: any, requested: number | undefined): number {
+  // Unscheduled or finished pods have no kubelet to wait for (pkg/registry/core/pod/strategy.go).
+  if (!obj.spec?.nodeName) return 0;
+  const phase = obj.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return 0;
+  if (requested !== undefined) return requested;
+  return obj.spec?.terminationGracePeriodSeconds ?? 30;
+}
+
+const createOnUpdate = new Set([
+  "/endpoints",
+  "/events",
+  "/services",
+  "coordination.k8s.io/leases",
+  "events.k8s.io/events",
+]);
+
+export function strategyFor(info: ResourceInfo): Strategy {
+  const id = `${info.group}/${info.resource}`;
+  const strategy: Strategy = {
+    validateCreate: (obj) => validateCreate(info.group, info.kind, obj),
+    validateUpdate: (obj, old) => validateUpdate(info.group, info.kind, obj, old),
+    validateStatusUpdate: (obj, old) => validateStatusUpdate(info.group, info.kind, obj, old),
+    allowCreateOnUpdate: createOnUpdate.has(id),
+  };
+  if (hasStatus(info)) {
+    strategy.prepareForCreate = (obj) => initialStatus(info, obj);
+    strategy.prepareForUpdate = (obj, old) => keepStatus(obj, old);
+  }
+  if (id === "/pods") {
+    strategy.gracePeriod = podGracePeriod;
+    strategy.returnDeletedObject = true;
+  }
+  if (info.group === "batch" && info.resource === "jobs") {
+    // batch/v1 Jobs orphan their pods unless told otherwise (pkg/registry/batch/job/strategy.go).
+    strategy.defaultPropagation = "Orphan";
+    // The generated selector needs the uid, which exists only once the store has assigned it.
+    strategy.prepareForCreate = (obj) => {
+      initialStatus(info, obj);
+      applyJobSelector(obj);
+    };
+  }
+  return strategy;
+}

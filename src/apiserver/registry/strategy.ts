@@ -1,0 +1,48 @@
+import type { ResourceInfo } from "../../api/resources.ts";
+import type { KObject } from "../../apimachinery/meta.ts";
+import type { FieldError } from "../../apimachinery/field-error.ts";
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+/** What one write request carries through the registry. */
+export interface RequestContext {
+  user: UserInfo;
+  now: Date;
+  /** Warnings to return in `Warning` headers. */
+  warnings: string[];
+  dryRun: boolean;
+  fieldManager?: string;
+}
+
+/**
+ * Per-kind behaviour on top of the generic store, as upstream's RESTCreateStrategy /
+ * RESTUpdateStrategy / RESTDeleteStrategy (apiserver/pkg/registry/rest).
+ */
+export interface Strategy {
+  /** Reset fields users may not set at creation (usually status). */
+  prepareForCreate?(obj: KObject, ctx: RequestContext): void;
+  /** Carry over fields a main-resource write may not change (usually status). */
+  prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
+  /** For the /status subresource: keep everything but status from the old object. */
+  prepareForStatusUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
+  validateCreate?(obj: KObject): FieldError[];
+  validateUpdate?(obj: KObject, old: KObject): FieldError[];
+  validateStatusUpdate?(obj: KObject, old: KObject): FieldError[];
+  /** Graceful deletion period; undefined means delete at once. */
+  gracePeriod?(obj: KObject, requested: number | undefined): number | undefined;
+  /** PUT to a missing object creates it. */
+  allowCreateOnUpdate?: boolean;
+  /** Default propagation policy when DeleteOptions has none. */
+  defaultPropagation?: "Orphan" | "Background";
+  /** Field values for field selectors, besides metadata.name and metadata.namespace. */
+  fields?(obj: KObject): Record<string, string>;
+  /** Return the object (not a Status) from a completed delete. */
+  returnDeletedObject?: boolean;
+}
+
+export interface StrategyFactory {
+  (info: ResourceInfo): Strategy;
+}

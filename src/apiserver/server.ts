@@ -1,0 +1,388 @@
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ServedResource } from "../api/resources.ts";
+import { deprecationWarning } from "../api/conversion/index.ts";
+import {
+  internal,
+  isStatusError,
+  methodNotAllowed,
+  notFound,
+  StatusError,
+  unauthorized,
+} from "../apimachinery/status-error.ts";
+import type { Store } from "../storage/types.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { authenticate, type TokenAuthenticator } from "./authn.ts";
+import {
+  AGGREGATED_V2,
+  AGGREGATED_V2BETA1,
+  aggregatedDiscovery,
+  apiGroupFor,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  findServed,
+} from "./discovery.ts";
+import { readBody } from "./http/body.ts";
+import { negotiateOutput, parseMediaTypes } from "./http/negotiate.ts";
+import { parseRequestInfo, type ResourceRequest } from "./http/request-info.ts";
+import { admitCreate } from "./admission.ts";
+import {
+  handleCreate,
+  handleDelete,
+  handleDeleteCollection,
+  handleGet,
+  handleList,
+  handlePatch,
+  handleUpdate,
+  type CrudDeps,
+} from "./handlers/crud.ts";
+import { writeJson, writeStatus } from "./handlers/encode.ts";
+import type { RequestScope, ResponseSink } from "./handlers/scope.ts";
+import { handleBinding, handleEviction, handleScale } from "./handlers/subresources.ts";
+import { handleWatch, type WatchDeps } from "./handlers/watch.ts";
+import { ApiServerMetrics } from "./metrics.ts";
+import { openApiV3DocumentJson, openApiV3Root } from "./openapi/index.ts";
+import { Registry } from "./registry/registry.ts";
+import type { UserInfo } from "./registry/strategy.ts";
+import { WatchBroadcaster } from "./watch/broadcaster.ts";
+import { NamespaceCache } from "./namespace-cache.ts";
+
+export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
+
+export interface ApiServerConfig {
+  bindAddress: string;
+  port: number;
+  /** host:port clients should use, for legacy discovery. */
+  advertiseAddress: string;
+  tls: { cert: string; key: string; ca: string };
+  bookmarkIntervalMs?: number;
+}
+
+export interface ApiServerDeps {
+  store: Store;
+  tokens: TokenAuthenticator;
+  clock: Clock;
+  logger: Logger;
+  config: ApiServerConfig;
+}
+
+const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+
+function isPublic(path: string): boolean {
+  if (publicPaths.has(path)) return true;
+  return /^\/(healthz|livez|readyz)\//.test(path);
+}
+
+/** kube-apiserver: HTTPS, authentication, discovery, OpenAPI and the REST API over the registry. */
+export class ApiServer {
+  readonly registry: Registry;
+  readonly broadcaster: WatchBroadcaster;
+  readonly metrics: ApiServerMetrics;
+  private readonly deps: ApiServerDeps;
+  private server?: Server;
+  private readonly crud: CrudDeps;
+  private readonly watch: WatchDeps;
+  private ready = false;
+  private readonly namespaces: NamespaceCache;
+
+  constructor(deps: ApiServerDeps) {
+    this.deps = deps;
+    this.registry = new Registry(deps.store);
+    this.broadcaster = new WatchBroadcaster({ store: deps.store, logger: deps.logger });
+    this.metrics = new ApiServerMetrics({
+      storageRevision: () => this.broadcaster.revision,
+      watchers: () => this.broadcaster.watcherCount(),
+      cacheEvents: () => this.broadcaster.eventsTotal,
+    });
+    this.namespaces = new NamespaceCache(this.registry.namespaces);
+    this.crud = {
+      registry: this.registry,
+      admitCreate: (scope, obj) => admitCreate(this.namespaces, scope, obj),
+    };
+    this.watch = {
+      registry: this.registry,
+      broadcaster: this.broadcaster,
+      bookmarkIntervalMs: deps.config.bookmarkIntervalMs ?? 60_000,
+      onWatchStart: () => this.metrics.longRunning.add({ verb: "WATCH" }, 1),
+      onWatchEnd: () => this.metrics.longRunning.add({ verb: "WATCH" }, -1),
+      onEventsSent: (n) => n && this.metrics.watchEvents.inc({}, n),
+    };
+  }
+
+  /** Starts serving; resolves with the bound port once the server accepts requests. */
+  async start(signal: AbortSignal): Promise<number> {
+    await this.broadcaster.start(signal);
+    await this.namespaces.follow(this.broadcaster, signal);
+    const { tls, bindAddress, port } = this.deps.config;
+    const server = createServer(
+      { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
+      (req, res) => void this.handle(req, res),
+    );
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, bindAddress, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    signal.addEventListener("abort", () => {
+      server.close();
+      server.closeAllConnections();
+    });
+    this.ready = true;
+    return (server.address() as AddressInfo).port;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = new URL(req.url ?? "/", "https://local");
+    const path = url.pathname;
+    let labels: Record<string, string> = {
+      verb: req.method ?? "",
+      group: "",
+      version: "",
+      resource: "",
+      subresource: "",
+      scope: "",
+    };
+    try {
+      if (isPublic(path)) return this.servePublic(path, res);
+      const user = authenticate(req, this.deps.tokens);
+      if (!user) throw unauthorized();
+      const info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+      if (!info.isResource) return await this.serveNonResource(req, path, res);
+      labels = {
+        verb: info.verb.toUpperCase(),
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+        subresource: info.subresource,
+        scope: info.name ? "resource" : info.namespace ? "namespace" : "cluster",
+      };
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+      await this.serveResource(req, info, url.searchParams, body, user, res);
+    } catch (e) {
+      this.fail(res, e, req);
+    } finally {
+      if (labels.verb !== "WATCH") {
+        this.metrics.requests.inc({ ...labels, code: String(res.statusCode), component: "apiserver" });
+        this.metrics.latency.observe(
+          { ...labels, component: "apiserver" },
+          (performance.now() - started) / 1000,
+        );
+      }
+    }
+  }
+
+  private fail(res: ServerResponse, e: unknown, req: IncomingMessage): void {
+    if (isStatusError(e)) {
+      writeStatus(res, e);
+      return;
+    }
+    this.deps.logger.error("request failed", {
+      method: req.method,
+      url: req.url,
+      error: (e as Error)?.stack ?? String(e),
+    });
+    writeStatus(res, internal((e as Error)?.message ?? String(e)));
+  }
+
+  private servePublic(path: string, res: ServerResponse): void {
+    if (path === "/version") {
+      writeJson(res, 200, {
+        ...KUBERNETES_VERSION,
+        gitCommit: "0000000000000000000000000000000000000000",
+        gitTreeState: "clean",
+        buildDate: "2026-01-01T00:00:00Z",
+        goVersion: `node${process.versions.node}`,
+        compiler: "gc",
+        platform: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`,
+      });
+      return;
+    }
+    const ok = this.ready;
+    res.writeHead(ok ? 200 : 500, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "X-Content-Type-Options": "nosniff",
+    });
+    res.end(ok ? "ok" : "[-]informer-sync failed: not ready\nhealthz check failed");
+  }
+
+  private async serveNonResource(req: IncomingMessage, path: string, res: ServerResponse): Promise<void> {
+    const accept = parseMediaTypes(req.headers.accept);
+    const wantAggregated = accept.find(
+      (t) => t.params["as"] === "APIGroupDiscoveryList" && t.params["g"] === "apidiscovery.k8s.io",
+    );
+    const send = (body: unknown, contentType = "application/json") => {
+      const text = JSON.stringify(body);
+      res.writeHead(200, {
+        "Content-Type": contentType,
+        "Content-Length": Buffer.byteLength(text),
+        "Cache-Control": "no-cache, private",
+      });
+      res.end(text);
+    };
+    if (req.method !== "GET" && req.method !== "HEAD")
+      throw new StatusError(
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+      );
+    if (path === "/api" || path === "/apis") {
+      if (wantAggregated) {
+        const v = wantAggregated.params["v"] === "v2beta1" ? "v2beta1" : "v2";
+        return send(aggregatedDiscovery(path === "/api", v), v === "v2" ? AGGREGATED_V2 : AGGREGATED_V2BETA1);
+      }
+      return send(path === "/api" ? apiVersions(this.deps.config.advertiseAddress) : apiGroupList());
+    }
+    let m = /^\/api\/(v1)\/?$/.exec(path);
+    if (m) return send(apiResourceList("", m[1]));
+    m = /^\/apis\/([^/]+)\/?$/.exec(path);
+    if (m) {
+      const g = apiGroupFor(m[1]);
+      if (g) return send(g);
+    }
+    m = /^\/apis\/([^/]+)\/([^/]+)\/?$/.exec(path);
+    if (m) {
+      const l = apiResourceList(m[1], m[2]);
+      if (l) return send(l);
+    }
+    if (path === "/openapi/v3") return send(openApiV3Root());
+    m = /^\/openapi\/v3\/(.+)$/.exec(path);
+    if (m) {
+      const doc = openApiV3DocumentJson(m[1]);
+      if (doc) {
+        res.writeHead(200, {
+          "Content-Type": "application/json",
+          "Content-Length": Buffer.byteLength(doc.json),
+          Etag: `"${doc.hash}"`,
+          "Cache-Control": "public, immutable",
+        });
+        res.end(doc.json);
+        return;
+      }
+    }
+    if (path === "/metrics") {
+      const text = this.metrics.registry.render();
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(text);
+      return;
+    }
+    throw new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+  }
+
+  private async serveResource(
+    req: IncomingMessage,
+    info: ResourceRequest,
+    query: URLSearchParams,
+    body: Buffer | undefined,
+    user: UserInfo,
+    res: ResponseSink,
+  ): Promise<void> {
+    const served = findServed(info.group, info.version, info.resource);
+    if (!served)
+      throw new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+    if (!served.info.namespaced && info.namespace)
+      throw new StatusError(404, "NotFound", "the server could not find the requested resource", {});
+    const warnings: string[] = [];
+    if (served.deprecatedUse) {
+      const w = deprecationWarning(served.group, served.version, served.info.kind);
+      if (w) warnings.push(w);
+    }
+    const dryRun = query.getAll("dryRun");
+    if (dryRun.some((d) => d !== "All"))
+      throw new StatusError(
+        400,
+        "BadRequest",
+        `Unsupported value: ${JSON.stringify(dryRun[0])}: supported values: "All"`,
+      );
+    const scope: RequestScope = {
+      info: served.info,
+      served,
+      req: info,
+      query,
+      output: negotiateOutput(req.headers.accept),
+      ctx: {
+        user,
+        now: this.deps.clock.now(),
+        warnings,
+        dryRun: dryRun.length > 0,
+        fieldManager: query.get("fieldManager") ?? undefined,
+      },
+      headers: req.headers,
+      body,
+      signal: AbortSignal.any([]),
+    };
+    await this.dispatch(scope, served, res);
+  }
+
+  private async dispatch(scope: RequestScope, served: ServedResource, res: ResponseSink): Promise<void> {
+    const { verb, subresource, name } = scope.req;
+    const info = served.info;
+    const qr = { group: info.group, resource: info.resource };
+    if (!info.verbs.includes(verb as never) && !subresource && verb !== "connect") {
+      throw methodNotAllowed(verb, qr);
+    }
+    if (info.resource === "bindings" && verb === "create") {
+      const b = JSON.parse((scope.body ?? Buffer.from("{}")).toString()) as { metadata?: { name?: string } };
+      return handleBinding(
+        this.crud,
+        { ...scope, info: this.registry.get("", "pods")!.info },
+        res,
+        b.metadata?.name ?? "",
+      );
+    }
+    if (subresource) {
+      if (!info.subresources.includes(subresource as never)) throw notFound(qr, `${name}/${subresource}`);
+      switch (subresource) {
+        case "status":
+        case "finalize":
+          if (verb === "get") return handleGet(this.crud, scope, res);
+          if (verb === "update") return handleUpdate(this.crud, scope, res);
+          if (verb === "patch" && subresource === "status") return handlePatch(this.crud, scope, res);
+          throw methodNotAllowed(verb, qr);
+        case "scale":
+          return handleScale(this.crud, scope, res);
+        case "binding":
+          if (verb !== "create") throw methodNotAllowed(verb, qr);
+          return handleBinding(this.crud, scope, res, name);
+        case "eviction":
+          if (verb !== "create") throw methodNotAllowed(verb, qr);
+          return handleEviction(this.crud, scope, res);
+        default:
+          throw new StatusError(
+            400,
+            "BadRequest",
+            `${subresource} is not available yet: pod "${name}" has no node agent`,
+          );
+      }
+    }
+    switch (verb) {
+      case "get":
+        return handleGet(this.crud, scope, res);
+      case "list":
+        return handleList(this.crud, scope, res);
+      case "watch":
+        return handleWatch(this.watch, scope, res);
+      case "create":
+        if (name) throw methodNotAllowed(verb, qr);
+        return handleCreate(this.crud, scope, res);
+      case "update":
+        return handleUpdate(this.crud, scope, res);
+      case "patch":
+        return handlePatch(this.crud, scope, res);
+      case "delete":
+        return handleDelete(this.crud, scope, res);
+      case "deletecollection":
+        return handleDeleteCollection(this.crud, scope, res);
+      default:
+        throw methodNotAllowed(verb, qr);
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import { Agent, request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { StatusError, type Status } from "../apimachinery/status-error.ts";
+import type { KObject } from "../apimachinery/meta.ts";
+
+export interface ClientConfig {
+  server: string;
+  ca: string;
+  token?: string;
+  cert?: string;
+  key?: string;
+  userAgent?: string;
+}
+
+export interface ResourceRef {
+  group: string;
+  version: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export function resourcePath(
+  ref: ResourceRef,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
+  let p = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+  if (ref.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${ref.resource}`;
+  if (name) p += `/${encodeURIComponent(name)}`;
+  if (subresource) p += `/${subresource}`;
+  return p;
+}
+
+function toStatusError(code: number, text: string): StatusError {
+  try {
+    const s = JSON.parse(text) as Status;
+    if (s.kind === "Status")
+      return new StatusError(s.code ?? code, s.reason ?? "", s.message ?? text, s.details);
+  } catch {
+    // not a Status body
+  }
+  return new StatusError(code, "", text || `HTTP ${code}`);
+}
+
+/** The Kubernetes REST API over HTTPS, as client-go's rest.Interface: every component's only way in. */
+export class RestClient {
+  private readonly config: ClientConfig;
+  private readonly agent: Agent;
+  private readonly url: URL;
+
+  constructor(config: ClientConfig) {
+    this.config = config;
+    this.url = new URL(config.server);
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      ca: config.ca,
+      cert: config.cert,
+      key: config.key,
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private open(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const body =
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === "string"
+          ? opts.body
+          : JSON.stringify(opts.body);
+    const headers: Record<string, string | number> = {
+      Accept: "application/json",
+      "User-Agent": this.config.userAgent ?? "skiff",
+    };
+    if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
+    if (body !== undefined) {
+      headers["Content-Type"] = opts.contentType ?? "application/json";
+      headers["Content-Length"] = Buffer.byteLength(body);
+    }
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: this.url.hostname.replace(/^\[|\]$/g, ""),
+          port: this.url.port || 443,
+          method,
+          path: qs.size ? `${path}?${qs}` : path,
+          headers,
+          agent: this.agent,
+          signal: opts.signal,
+        },
+        resolve,
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
+  async request<T = KObject>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.open(method, path, opts);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) throw toStatusError(code, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  get(ref: ResourceRef, namespace: string, name: string): Promise<KObject> {
+    return this.request("GET", resourcePath(ref, namespace, name));
+  }
+
+  list(
+    ref: ResourceRef,
+    namespace?: string,
+    query?: RequestOptions["query"],
+  ): Promise<{ metadata: { resourceVersion: string; continue?: string }; items: KObject[] }> {
+    return this.request("GET", resourcePath(ref, namespace), { query });
+  }
+
+  create(ref: ResourceRef, namespace: string, obj: unknown): Promise<KObject> {
+    return this.request("POST", resourcePath(ref, namespace), { body: obj });
+  }
+
+  update(
+    ref: ResourceRef,
+    namespace: string,
+    name: string,
+    obj: unknown,
+    subresource?: string,
+  ): Promise<KObject> {
+    return this.request("PUT", resourcePath(ref, namespace, name, subresource), { body: obj });
+  }
+
+  patch(
+    ref: ResourceRef,
+    namespace: string,
+    name: string,
+    patch: unknown,
+    type: "merge" | "json" | "strategic" = "merge",
+    subresource?: string,
+  ): Promise<KObject> {
+    const contentType = {
+      merge: "application/merge-patch+json",
+      json: "application/json-patch+json",
+      strategic: "application/strategic-merge-patch+json",
+    }[type];
+    return this.request("PATCH", resourcePath(ref, namespace, name, subresource), {
+      body: patch,
+      contentType,
+    });
+  }
+
+  delete(ref: ResourceRef, namespace: string, name: string, options?: unknown): Promise<KObject> {
+    return this.request("DELETE", resourcePath(ref, namespace, name), { body: options });
+  }
+
+  /**
+   * Streams watch events until the server ends the stream or signal aborts. Resolves when the stream
+   * ends; a 410 arrives as an ERROR event.
+   */
+  async watch(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    query: RequestOptions["query"],
+    onEvent: (type: string, object: KObject) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const res = await this.open("GET", resourcePath(ref, namespace), {
+      query: { ...query, watch: "true" },
+      signal,
+    });
+    const code = res.statusCode ?? 0;
+    if (code !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw toStatusError(code, Buffer.concat(chunks).toString());
+    }
+    let buf = "";
+    try {
+      for await (const chunk of res) {
+        buf += (chunk as Buffer).toString("utf8");
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          const ev = JSON.parse(line) as { type: string; object: KObject };
+          onEvent(ev.type, ev.object);
+        }
+      }
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    }
+  }
+}

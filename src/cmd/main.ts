@@ -1,0 +1,40 @@
+import { runServer, serverFlags } from "./server.ts";
+import { UsageError, usage } from "./flags.ts";
+
+const help = `skiff - Kubernetes, written in TypeScript
+
+USAGE:
+   skiff server [flags]   run a cluster: API server and (later) controllers and a node agent
+
+SERVER FLAGS:
+${usage(serverFlags)}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "server":
+      return runServer(rest);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(help);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`skiff: unknown command "${command}"\n\n${help}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`Incorrect Usage: ${err.message}\n\n${help}`);
+      process.exit(1);
+    }
+    process.stderr.write(`skiff: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

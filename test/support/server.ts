@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+
+export interface RunningServer {
+  dataDir: string;
+  kubeconfig: string;
+  port: number;
+  url: string;
+  proc: ChildProcess;
+  logs(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Starts `skiff server` as a user would, on a fresh data dir, and waits for "ready". */
+export async function startServer(
+  opts: { dataDir?: string; args?: string[]; port?: number } = {},
+): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "skiff-e2e-"));
+  const port = opts.port ?? (await freePort());
+  const proc = spawn(
+    process.execPath,
+    [
+      join(root, "src/cmd/main.ts"),
+      "server",
+      "--data-dir",
+      dataDir,
+      "--https-listen-port",
+      String(port),
+      "--disable-agent",
+      ...(opts.args ?? []),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server not ready in 20s:\n${out}`)), 20_000);
+    const check = () => {
+      if (out.includes('"skiff is ready"')) {
+        clearTimeout(timer);
+        res();
+      }
+    };
+    proc.stderr!.on("data", check);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      rej(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  const exited = new Promise<number | null>((res) => proc.once("exit", (code) => res(code)));
+  return {
+    dataDir,
+    kubeconfig: join(dataDir, "kubeconfig.yaml"),
+    port,
+    url: `https://127.0.0.1:${port}`,
+    proc,
+    logs: () => out,
+    stop: async (signal: NodeJS.Signals = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const code = await exited;
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
