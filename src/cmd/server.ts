@@ -111,6 +111,16 @@ export async function runServer(argv: string[]): Promise<number> {
 
   const store = await openStore(String(f["datastore-endpoint"]), dataDir, logger);
   const controller = new AbortController();
+  // Signals are caught from the start, so a stop during start-up is as clean as any other.
+  const stopped = new Promise<void>((resolveStop) => {
+    const stop = (sig: string) => {
+      logger.info("shutting down", { signal: sig });
+      controller.abort();
+      resolveStop();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
   const apiserver = new ApiServer({
     store,
     tokens,
@@ -129,6 +139,7 @@ export async function runServer(argv: string[]): Promise<number> {
     store,
     intervalMs: compactionMs,
     logger: logger.with({ component: "compactor" }),
+    onCompacted: (rev) => apiserver.broadcaster.compacted(rev),
   });
   const compacting = compactor.run(controller.signal);
 
@@ -154,15 +165,7 @@ export async function runServer(argv: string[]): Promise<number> {
     startupMs: Math.round(performance.now()),
   });
 
-  await new Promise<void>((resolveStop) => {
-    const stop = (sig: string) => {
-      logger.info("shutting down", { signal: sig });
-      controller.abort();
-      resolveStop();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  await stopped;
   // Components get a moment to finish their current work; shutdown never waits longer than that.
   await Promise.race([
     Promise.all([compacting.catch(() => {}), controllers]),

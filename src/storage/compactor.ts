@@ -6,6 +6,8 @@ export interface CompactorDeps {
   intervalMs: number;
   logger?: { info(msg: string, fields?: object): void };
   clock?: Clock;
+  /** Told after each compaction, so caches of history (the watch cache) can forget it too. */
+  onCompacted?: (revision: number) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export class Compactor {
         const current = await store.currentRevision();
         if (previous > 0 && previous > (await store.compactedRevision())) {
           await store.compact(previous);
+          this.deps.onCompacted?.(previous);
           logger?.info("compacted storage", { revision: previous, currentRevision: current });
         }
         previous = current;

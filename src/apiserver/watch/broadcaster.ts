@@ -86,6 +86,13 @@ export class WatchBroadcaster {
     return this.ready;
   }
 
+  /** Storage forgot history up to revision: so does the window, and older watches get 410. */
+  compacted(revision: number): void {
+    if (revision <= this.startRevision) return;
+    this.buffer = this.buffer.filter((e) => e.revision > revision);
+    this.startRevision = Math.min(revision, this.lastRevision);
+  }
+
   get revision(): number {
     return this.lastRevision;
   }
