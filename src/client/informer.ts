@@ -1,7 +1,8 @@
 import type { KObject } from "../apimachinery/meta.ts";
 import { StatusError } from "../apimachinery/status-error.ts";
 import type { Logger } from "../util/logger.ts";
-import type { ResourceRef, RestClient } from "./rest-client.ts";
+import type { ResourceRef } from "./rest-client.ts";
+import type { ApiClient, SharedInformer } from "./interface.ts";
 
 export interface InformerHandlers {
   add?(obj: KObject): void;
@@ -18,9 +19,9 @@ export function objectKey(obj: KObject): string {
  * client-go's shared informer: list, then watch from the list's resourceVersion, keeping a local
  * cache; on 410 Expired or a dropped stream it re-lists and reconciles the cache.
  */
-export class Informer {
+export class Informer implements SharedInformer {
   readonly ref: ResourceRef;
-  private readonly client: RestClient;
+  private readonly client: ApiClient;
   private readonly logger: Logger;
   private readonly cache = new Map<string, KObject>();
   private readonly handlers: InformerHandlers[] = [];
@@ -33,7 +34,7 @@ export class Informer {
   private readonly query: Record<string, string>;
 
   constructor(deps: {
-    client: RestClient;
+    client: ApiClient;
     ref: ResourceRef;
     logger: Logger;
     labelSelector?: string;

@@ -2,6 +2,7 @@ import { Agent, request as httpsRequest } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { StatusError, type Status } from "../apimachinery/status-error.ts";
 import type { KObject } from "../apimachinery/meta.ts";
+import type { ApiClient } from "./interface.ts";
 
 export interface ClientConfig {
   server: string;
@@ -52,7 +53,7 @@ function toStatusError(code: number, text: string): StatusError {
 }
 
 /** The Kubernetes REST API over HTTPS, as client-go's rest.Interface: every component's only way in. */
-export class RestClient {
+export class RestClient implements ApiClient {
   private readonly config: ClientConfig;
   private readonly agent: Agent;
   private readonly url: URL;
@@ -131,8 +132,17 @@ export class RestClient {
     return this.request("GET", resourcePath(ref, namespace), { query });
   }
 
-  create(ref: ResourceRef, namespace: string, obj: unknown): Promise<KObject> {
-    return this.request("POST", resourcePath(ref, namespace), { body: obj });
+  /** POST to the collection, or to a subresource of one object (e.g. pods/NAME/binding). */
+  create(
+    ref: ResourceRef,
+    namespace: string,
+    obj: unknown,
+    subresourceOf?: { name: string; subresource: string },
+  ): Promise<KObject> {
+    const path = subresourceOf
+      ? resourcePath(ref, namespace, subresourceOf.name, subresourceOf.subresource)
+      : resourcePath(ref, namespace);
+    return this.request("POST", path, { body: obj });
   }
 
   update(

@@ -153,6 +153,7 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   const controllers = new ControllerManager({
     client,
+    clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
   }).run(controller.signal);
 

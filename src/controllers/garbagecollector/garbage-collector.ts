@@ -1,14 +1,15 @@
 import type { KObject, OwnerReference } from "../../apimachinery/meta.ts";
 import { StatusError } from "../../apimachinery/status-error.ts";
 import { Informer, objectKey } from "../../client/informer.ts";
-import type { ResourceRef, RestClient } from "../../client/rest-client.ts";
+import type { ResourceRef } from "../../client/rest-client.ts";
+import type { ApiClient } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Logger } from "../../util/logger.ts";
 import { namespacedContent, refForKind, refOf } from "../refs.ts";
 import { resources } from "../../api/resources.ts";
 
 export interface GarbageCollectorDeps {
-  client: RestClient;
+  client: ApiClient;
   logger: Logger;
 }
 

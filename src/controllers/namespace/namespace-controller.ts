@@ -1,13 +1,14 @@
 import type { KObject } from "../../apimachinery/meta.ts";
 import { StatusError } from "../../apimachinery/status-error.ts";
 import { Informer } from "../../client/informer.ts";
-import { resourcePath, type RestClient } from "../../client/rest-client.ts";
+import { resourcePath } from "../../client/rest-client.ts";
+import type { ApiClient } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Logger } from "../../util/logger.ts";
 import { namespacedContent, refFor, refOf } from "../refs.ts";
 
 export interface NamespaceControllerDeps {
-  client: RestClient;
+  client: ApiClient;
   logger: Logger;
 }
 

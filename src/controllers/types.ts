@@ -1,0 +1,43 @@
+import type { EventRecorder } from "../client/event-recorder.ts";
+import type { InformerFactory } from "../client/informer-factory.ts";
+import type { ApiClient } from "../client/interface.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+
+/** What the controller manager hands every controller. */
+export interface ControllerContext {
+  client: ApiClient;
+  informers: InformerFactory;
+  clock: Clock;
+  logger: Logger;
+  /** An event recorder reporting as this component (e.g. "replicaset-controller"). */
+  recorder(component: string): EventRecorder;
+  /** Controller-manager flags (--node-monitor-grace-period etc.), already parsed. */
+  options: ControllerOptions;
+}
+
+export interface ControllerOptions {
+  nodeMonitorGracePeriodMs: number;
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
+  serviceCidr: string;
+  serviceNodePortRange: [number, number];
+}
+
+export const defaultControllerOptions: ControllerOptions = {
+  nodeMonitorGracePeriodMs: 40_000,
+  defaultNotReadyTolerationSeconds: 300,
+  defaultUnreachableTolerationSeconds: 300,
+  serviceCidr: "10.43.0.0/16",
+  serviceNodePortRange: [30000, 32767],
+};
+
+export interface Controller {
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** A controller's entry in the manager: its name and how to build it. */
+export interface ControllerRegistration {
+  name: string;
+  create(ctx: ControllerContext): Controller;
+}
