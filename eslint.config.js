@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "generated/**", "bin/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "generated/**", "bin/**", "coverage/**", "dist/**", "scripts/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

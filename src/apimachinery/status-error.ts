@@ -54,7 +54,11 @@ export class StatusError extends Error {
   readonly details: StatusDetails | undefined;
 
   constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    // Status errors are answers, not bugs: a stack trace would cost more than the request (404s are routine).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.code = code;
     this.reason = reason;
     this.details = details;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ServedResource } from "../api/resources.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
@@ -41,6 +41,16 @@ import {
 } from "./handlers/crud.ts";
 import { writeJson, writeStatus } from "./handlers/encode.ts";
 import type { RequestScope, ResponseSink } from "./handlers/scope.ts";
+
+/** A request as every transport hands it to the handler chain. */
+export interface ApiRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  readBody(): Promise<Buffer>;
+}
+
+export type ServeSink = ResponseSink & { statusCode: number };
 import { handleBinding, handleEviction, handleScale } from "./handlers/subresources.ts";
 import { handleWatch, type WatchDeps } from "./handlers/watch.ts";
 import { ApiServerMetrics } from "./metrics.ts";
@@ -139,12 +149,29 @@ export class ApiServer {
     return (server.address() as AddressInfo).port;
   }
 
+  /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (isPublic(path)) return this.servePublic(path, res);
+    const apiReq: ApiRequest = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers: req.headers,
+      readBody: () => readBody(req),
+    };
+    return this.serve(apiReq, authenticate(req, this.deps.tokens), res);
+  }
+
+  /**
+   * The full handler chain after authentication: authorization (everyone authenticated may act for
+   * now), routing, admission, registry. The in-process transport enters here too.
+   */
+  async serve(req: ApiRequest, user: UserInfo | undefined, res: ServeSink): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? "/", "https://local");
+    const url = new URL(req.url, "https://local");
     const path = url.pathname;
     let labels: Record<string, string> = {
-      verb: req.method ?? "",
+      verb: req.method,
       group: "",
       version: "",
       resource: "",
@@ -153,9 +180,8 @@ export class ApiServer {
     };
     try {
       if (isPublic(path)) return this.servePublic(path, res);
-      const user = authenticate(req, this.deps.tokens);
       if (!user) throw unauthorized();
-      const info = parseRequestInfo(req.method ?? "GET", path, url.searchParams);
+      const info = parseRequestInfo(req.method, path, url.searchParams);
       if (!info.isResource) return await this.serveNonResource(req, path, res);
       labels = {
         verb: info.verb.toUpperCase(),
@@ -165,7 +191,7 @@ export class ApiServer {
         subresource: info.subresource,
         scope: info.name ? "resource" : info.namespace ? "namespace" : "cluster",
       };
-      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.readBody();
       await this.serveResource(req, info, url.searchParams, body, user, res);
     } catch (e) {
       this.fail(res, e, req);
@@ -180,7 +206,7 @@ export class ApiServer {
     }
   }
 
-  private fail(res: ServerResponse, e: unknown, req: IncomingMessage): void {
+  private fail(res: ServeSink, e: unknown, req: ApiRequest): void {
     if (isStatusError(e)) {
       writeStatus(res, e);
       return;
@@ -193,7 +219,7 @@ export class ApiServer {
     writeStatus(res, internal((e as Error)?.message ?? String(e)));
   }
 
-  private servePublic(path: string, res: ServerResponse): void {
+  private servePublic(path: string, res: ServeSink): void {
     if (path === "/version") {
       writeJson(res, 200, {
         ...KUBERNETES_VERSION,
@@ -214,7 +240,7 @@ export class ApiServer {
     res.end(ok ? "ok" : "[-]informer-sync failed: not ready\nhealthz check failed");
   }
 
-  private async serveNonResource(req: IncomingMessage, path: string, res: ServerResponse): Promise<void> {
+  private async serveNonResource(req: ApiRequest, path: string, res: ServeSink): Promise<void> {
     const accept = parseMediaTypes(req.headers.accept);
     const wantAggregated = accept.find(
       (t) => t.params["as"] === "APIGroupDiscoveryList" && t.params["g"] === "apidiscovery.k8s.io",
@@ -278,7 +304,7 @@ export class ApiServer {
   }
 
   private async serveResource(
-    req: IncomingMessage,
+    req: ApiRequest,
     info: ResourceRequest,
     query: URLSearchParams,
     body: Buffer | undefined,

@@ -1,7 +1,7 @@
 import type { KObject } from "../apimachinery/meta.ts";
 import { StatusError } from "../apimachinery/status-error.ts";
 import type { Logger } from "../util/logger.ts";
-import type { ResourceRef } from "./rest-client.ts";
+import { resourcePath, type ResourceRef } from "./rest-client.ts";
 import type { ApiClient, SharedInformer } from "./interface.ts";
 
 export interface InformerHandlers {
@@ -32,6 +32,7 @@ export class Informer implements SharedInformer {
   private synced = false;
   private syncWaiters: Array<() => void> = [];
   private readonly query: Record<string, string>;
+  private readonly metadataOnly: boolean;
 
   constructor(deps: {
     client: ApiClient;
@@ -39,7 +40,10 @@ export class Informer implements SharedInformer {
     logger: Logger;
     labelSelector?: string;
     fieldSelector?: string;
+    /** Only metadata (PartialObjectMetadata), as upstream's metadata informers: less to send and parse. */
+    metadataOnly?: boolean;
   }) {
+    this.metadataOnly = deps.metadataOnly ?? false;
     this.client = deps.client;
     this.ref = deps.ref;
     this.logger = deps.logger;
@@ -124,7 +128,16 @@ export class Informer implements SharedInformer {
     let backoff = 100;
     while (!signal.aborted) {
       try {
-        const list = await this.client.list(this.ref, undefined, this.query);
+        const list = this.metadataOnly
+          ? await this.client.request<{ metadata: { resourceVersion: string }; items: KObject[] }>(
+              "GET",
+              resourcePath(this.ref),
+              {
+                query: this.query,
+                accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+              },
+            )
+          : await this.client.list(this.ref, undefined, this.query);
         const seen = new Set<string>();
         for (const item of list.items) {
           item.apiVersion ??= this.ref.group ? `${this.ref.group}/${this.ref.version}` : this.ref.version;
@@ -163,6 +176,9 @@ export class Informer implements SharedInformer {
               else this.put(obj);
             },
             signal,
+            this.metadataOnly
+              ? { accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1" }
+              : {},
           );
           if (expired || signal.aborted) break;
         }

@@ -39,6 +39,7 @@ export interface ApiClient {
     query: RequestOptions["query"],
     onEvent: (type: string, object: KObject) => void,
     signal: AbortSignal,
+    opts?: { accept?: string },
   ): Promise<void>;
 }
 

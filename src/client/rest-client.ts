@@ -1,12 +1,13 @@
-import { Agent, request as httpsRequest } from "node:https";
-import type { IncomingMessage } from "node:http";
+import { HttpsTransport, type Transport, type TransportResponse } from "./transport.ts";
 import { StatusError, type Status } from "../apimachinery/status-error.ts";
 import type { KObject } from "../apimachinery/meta.ts";
 import type { ApiClient } from "./interface.ts";
 
 export interface ClientConfig {
-  server: string;
-  ca: string;
+  /** Where requests go; defaults to HTTPS to `server` with the given credentials. */
+  transport?: Transport;
+  server?: string;
+  ca?: string;
   token?: string;
   cert?: string;
   key?: string;
@@ -25,6 +26,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** Accept header; metadata-only clients ask for PartialObjectMetadata. */
+  accept?: string;
 }
 
 export function resourcePath(
@@ -55,26 +58,20 @@ function toStatusError(code: number, text: string): StatusError {
 /** The Kubernetes REST API over HTTPS, as client-go's rest.Interface: every component's only way in. */
 export class RestClient implements ApiClient {
   private readonly config: ClientConfig;
-  private readonly agent: Agent;
-  private readonly url: URL;
+  private readonly transport: Transport;
 
   constructor(config: ClientConfig) {
     this.config = config;
-    this.url = new URL(config.server);
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 64,
-      ca: config.ca,
-      cert: config.cert,
-      key: config.key,
-    });
+    this.transport =
+      config.transport ??
+      new HttpsTransport({ server: config.server!, ca: config.ca!, cert: config.cert, key: config.key });
   }
 
   close(): void {
-    this.agent.destroy();
+    this.transport.close();
   }
 
-  private open(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
+  private open(method: string, path: string, opts: RequestOptions): Promise<TransportResponse> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const body =
@@ -83,39 +80,19 @@ export class RestClient implements ApiClient {
         : typeof opts.body === "string"
           ? opts.body
           : JSON.stringify(opts.body);
-    const headers: Record<string, string | number> = {
-      Accept: "application/json",
+    const headers: Record<string, string> = {
+      Accept: opts.accept ?? "application/json",
       "User-Agent": this.config.userAgent ?? "skiff",
     };
     if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
-    if (body !== undefined) {
-      headers["Content-Type"] = opts.contentType ?? "application/json";
-      headers["Content-Length"] = Buffer.byteLength(body);
-    }
-    return new Promise((resolve, reject) => {
-      const req = httpsRequest(
-        {
-          host: this.url.hostname.replace(/^\[|\]$/g, ""),
-          port: this.url.port || 443,
-          method,
-          path: qs.size ? `${path}?${qs}` : path,
-          headers,
-          agent: this.agent,
-          signal: opts.signal,
-        },
-        resolve,
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+    if (body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
+    return this.transport.open(method, qs.size ? `${path}?${qs}` : path, headers, body, opts.signal);
   }
 
   async request<T = KObject>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.open(method, path, opts);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    const code = res.statusCode ?? 0;
+    const text = await readAll(res.body);
+    const code = res.statusCode;
     if (code < 200 || code >= 300) throw toStatusError(code, text);
     return (text ? JSON.parse(text) : {}) as T;
   }
@@ -188,21 +165,21 @@ export class RestClient implements ApiClient {
     query: RequestOptions["query"],
     onEvent: (type: string, object: KObject) => void,
     signal: AbortSignal,
+    opts: { accept?: string } = {},
   ): Promise<void> {
     const res = await this.open("GET", resourcePath(ref, namespace), {
       query: { ...query, watch: "true" },
       signal,
+      accept: opts.accept,
     });
-    const code = res.statusCode ?? 0;
+    const code = res.statusCode;
     if (code !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      throw toStatusError(code, Buffer.concat(chunks).toString());
+      throw toStatusError(code, await readAll(res.body));
     }
     let buf = "";
     try {
-      for await (const chunk of res) {
-        buf += (chunk as Buffer).toString("utf8");
+      for await (const chunk of res.body) {
+        buf += typeof chunk === "string" ? chunk : chunk.toString("utf8");
         let nl: number;
         while ((nl = buf.indexOf("\n")) >= 0) {
           const line = buf.slice(0, nl);
@@ -216,4 +193,14 @@ export class RestClient implements ApiClient {
       if (!signal.aborted) throw e;
     }
   }
+}
+
+async function readAll(body: AsyncIterable<Buffer | string>): Promise<string> {
+  let text = "";
+  const chunks: Buffer[] = [];
+  for await (const c of body) {
+    if (typeof c === "string") text += c;
+    else chunks.push(c);
+  }
+  return chunks.length ? Buffer.concat(chunks).toString("utf8") : text;
 }

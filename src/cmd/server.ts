@@ -8,13 +8,14 @@ import { ensureSystemNamespaces } from "../apiserver/bootstrap.ts";
 import { ensurePki, writeKubeconfig } from "../apiserver/pki/index.ts";
 import { Compactor } from "../storage/compactor.ts";
 import { RestClient } from "../client/rest-client.ts";
+import { InProcessTransport } from "../client/in-process-transport.ts";
 import { ControllerManager } from "../controllers/manager.ts";
-import { EtcdStore } from "../storage/etcd/etcd-store.ts";
 import { SqliteStore } from "../storage/sqlite/sqlite-store.ts";
 import type { Store } from "../storage/types.ts";
 import { realClock } from "../util/clock.ts";
 import { createLogger, isLogLevel, type Logger } from "../util/logger.ts";
-import { parseDuration, parseFlags, UsageError, type FlagSpec } from "./flags.ts";
+import { parseDuration, parseFlags, UsageError, type FlagSpec, type FlagValues } from "./flags.ts";
+import type { ControllerOptions } from "../controllers/types.ts";
 
 export const serverFlags: FlagSpec[] = [
   {
@@ -59,6 +60,36 @@ export const serverFlags: FlagSpec[] = [
     default: "5m",
     usage: "how often old revisions are compacted away",
   },
+  {
+    name: "service-cidr",
+    type: "string",
+    default: "10.43.0.0/16",
+    usage: "IPv4 range for service cluster IPs",
+  },
+  {
+    name: "service-node-port-range",
+    type: "string",
+    default: "30000-32767",
+    usage: "port range for NodePort services",
+  },
+  {
+    name: "node-monitor-grace-period",
+    type: "string",
+    default: "40s",
+    usage: "how long a node may be silent before it is marked unhealthy",
+  },
+  {
+    name: "default-not-ready-toleration-seconds",
+    type: "number",
+    default: 300,
+    usage: "toleration added to pods for the not-ready taint",
+  },
+  {
+    name: "default-unreachable-toleration-seconds",
+    type: "number",
+    default: 300,
+    usage: "toleration added to pods for the unreachable taint",
+  },
 ];
 
 function expandHome(p: string): string {
@@ -80,7 +111,39 @@ async function openStore(endpoint: string, dataDir: string, logger: Logger): Pro
       );
   }
   logger.info("using etcd datastore", { endpoints });
+  // gRPC is loaded only for etcd: it costs start-up time and memory the SQLite default does not need.
+  const { EtcdStore } = await import("../storage/etcd/etcd-store.ts");
   return EtcdStore.connect(endpoints.map((e) => e.replace(/^https?:\/\//, "").replace(/\/$/, "")));
+}
+
+function parseControllerOptions(f: FlagValues): ControllerOptions {
+  const cidr = String(f["service-cidr"]);
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 8 || Number(m[5]) > 30) {
+    throw new UsageError(`invalid --service-cidr "${cidr}": expected an IPv4 CIDR such as 10.43.0.0/16`);
+  }
+  const range = /^(\d+)-(\d+)$/.exec(String(f["service-node-port-range"]));
+  const lo = Number(range?.[1]);
+  const hi = Number(range?.[2]);
+  if (!range || lo < 1 || hi > 65535 || lo > hi) {
+    throw new UsageError(
+      `invalid --service-node-port-range "${String(f["service-node-port-range"])}": expected LOW-HIGH`,
+    );
+  }
+  const tolerations = ["default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds"].map(
+    (n) => {
+      const v = Number(f[n]);
+      if (!Number.isInteger(v) || v < 0) throw new UsageError(`invalid --${n} ${String(f[n])}`);
+      return v;
+    },
+  );
+  return {
+    nodeMonitorGracePeriodMs: parseDuration(String(f["node-monitor-grace-period"])),
+    defaultNotReadyTolerationSeconds: tolerations[0],
+    defaultUnreachableTolerationSeconds: tolerations[1],
+    serviceCidr: cidr,
+    serviceNodePortRange: [lo, hi],
+  };
 }
 
 export async function runServer(argv: string[]): Promise<number> {
@@ -100,6 +163,7 @@ export async function runServer(argv: string[]): Promise<number> {
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
     throw new UsageError(`invalid --write-kubeconfig-mode "${String(f["write-kubeconfig-mode"])}"`);
   const compactionMs = parseDuration(String(f["compaction-interval"]));
+  const controllerOptions = parseControllerOptions(f);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   const clientHost = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
@@ -144,17 +208,19 @@ export async function runServer(argv: string[]): Promise<number> {
   const compacting = compactor.run(controller.signal);
 
   const host = clientHost.includes(":") ? `[${clientHost}]` : clientHost;
-  // Controllers reach the API server over the same HTTPS API as every other client.
+  // Controllers use the API as every client does, through the full handler chain, in-process: no TLS or sockets.
   const client = new RestClient({
-    server: `https://${host}:${boundPort}`,
-    ca: pki.caCertPem,
-    token: pki.adminToken,
+    transport: new InProcessTransport(apiserver, {
+      name: "system:kube-controller-manager",
+      groups: ["system:masters", "system:authenticated"],
+    }),
     userAgent: "skiff-controller-manager",
   });
   const controllers = new ControllerManager({
     client,
     clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
+    options: controllerOptions,
   }).run(controller.signal);
 
   const kubeconfig = resolve(expandHome(String(f["write-kubeconfig"] || join(dataDir, "kubeconfig.yaml"))));

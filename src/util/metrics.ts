@@ -1,13 +1,17 @@
 // A small Prometheus registry: counters, gauges and histograms with labels, text exposition 0.0.4.
 type Labels = Record<string, string>;
 
+// Callers pass labels in a fixed order, so the key is built in that order without sorting.
 function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys
-    .map(
-      (k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
-    )
-    .join(",");
+  let s = "";
+  for (const k in labels) {
+    const v = String(labels[k]);
+    const escaped = /[\\"\n]/.test(v)
+      ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+      : v;
+    s += `${s ? "," : ""}${k}="${escaped}"`;
+  }
+  return s;
 }
 
 interface Metric {

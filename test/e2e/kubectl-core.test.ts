@@ -253,7 +253,7 @@ describe("controllers' objects: apply, edit, scale, delete with cascade", () => 
     assert.ok(rc.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]);
     const table = await k.ok(["get", "rc"]);
     assert.match(table, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE$/m);
-    assert.match(table, /^kubia\s+4\s+0\s+0\s+\d+s$/m);
+    assert.match(table, /^kubia\s+4\s+\d\s+0\s+\d+s$/m);
   });
 
   test("apply of a multi-document file", async () => {

@@ -50,8 +50,9 @@ function isObj(v: unknown): v is Obj {
 export function toStorageVersion(info: ResourceInfo, fromGroup: string, fromVersion: string, obj: any): any {
   if (!isObj(obj)) return obj;
   const storage = storageGroupVersion(info);
-  const copy = structuredClone(obj);
   const same = fromGroup === storage.group && fromVersion === storage.version;
+  // Request bodies belong to the handler; only a real conversion needs its own copy.
+  const copy = same ? obj : structuredClone(obj);
   const conv = same ? undefined : conversionFor(fromGroup, fromVersion, info.kind);
   return withTypeMeta(
     conv ? conv.toStorage(copy) : copy,

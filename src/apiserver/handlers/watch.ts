@@ -4,7 +4,7 @@ import { badRequest, expired, StatusError } from "../../apimachinery/status-erro
 import { StorageError } from "../../storage/types.ts";
 import type { CachedEvent, WatchBroadcaster } from "../watch/broadcaster.ts";
 import type { Registry } from "../registry/registry.ts";
-import { renderObject, tableOf, versioned } from "./encode.ts";
+import { renderObject, tableOf } from "./encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 import { selectionFilter } from "./selection.ts";
 
@@ -81,11 +81,11 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
       columnsSent = true;
       return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
     }
-    if (cached && scope.output.kind === "object") {
-      const key = `${type}:${flavor}`;
+    if (cached) {
+      const key = `${type}:${scope.output.kind}:${flavor}`;
       const hit = cached.encoded?.get(key);
       if (hit) return hit;
-      const text = `{"type":"${type}","object":${JSON.stringify(versioned(scope, obj))}}\n`;
+      const text = `{"type":"${type}","object":${JSON.stringify(renderObject(scope, obj))}}\n`;
       (cached.encoded ??= new Map()).set(key, text);
       return text;
     }

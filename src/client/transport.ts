@@ -1,0 +1,72 @@
+import { Agent, request as httpsRequest } from "node:https";
+
+export interface TransportResponse {
+  statusCode: number;
+  body: AsyncIterable<Buffer | string>;
+}
+
+/** How a client's requests reach an API server: HTTPS, or in-process through the same handler chain. */
+export interface Transport {
+  open(
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<TransportResponse>;
+  close(): void;
+}
+
+export interface HttpsTransportConfig {
+  server: string;
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
+export class HttpsTransport implements Transport {
+  private readonly agent: Agent;
+  private readonly url: URL;
+
+  constructor(config: HttpsTransportConfig) {
+    this.url = new URL(config.server);
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      ca: config.ca,
+      cert: config.cert,
+      key: config.key,
+    });
+  }
+
+  open(
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<TransportResponse> {
+    const h: Record<string, string | number> = { ...headers };
+    if (body !== undefined) h["Content-Length"] = Buffer.byteLength(body);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: this.url.hostname.replace(/^\[|\]$/g, ""),
+          port: this.url.port || 443,
+          method,
+          path: pathAndQuery,
+          headers: h,
+          agent: this.agent,
+          signal,
+        },
+        (res) => resolve({ statusCode: res.statusCode ?? 0, body: res }),
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
