@@ -42,7 +42,12 @@ export class GarbageCollector {
       ...resources.filter((r) => !r.namespaced && r.verbs.includes("list") && r.resource !== "namespaces"),
     ];
     for (const info of infos) {
-      const informer = new Informer({ client: deps.client, ref: refOf(info), logger: deps.logger, metadataOnly: true });
+      const informer = new Informer({
+        client: deps.client,
+        ref: refOf(info),
+        logger: deps.logger,
+        metadataOnly: true,
+      });
       const id = `${info.group}/${info.resource}`;
       this.informerIndex.set(id, informer);
       informer.on({
