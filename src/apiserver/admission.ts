@@ -1,5 +1,5 @@
 import type { KObject } from "../apimachinery/meta.ts";
-import { forbidden, notFound } from "../apimachinery/status-error.ts";
+import { forbidden, notFound, StatusError } from "../apimachinery/status-error.ts";
 import type { RequestScope } from "./handlers/scope.ts";
 import type { NamespaceCache } from "./namespace-cache.ts";
 
@@ -18,8 +18,22 @@ export async function admitCreate(
   if (!namespace) throw notFound({ group: "", resource: "namespaces" }, ns);
   if (namespace.metadata?.deletionTimestamp || (namespace.status as any)?.phase === "Terminating") {
     const what = scope.info.group ? `${scope.info.resource}.${scope.info.group}` : scope.info.resource;
-    throw forbidden(
-      `${what} "${obj.metadata?.name ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+    const name = obj.metadata?.name ?? "";
+    const err = forbidden(
+      `${what} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
     );
+    // Controllers recognise this cause and stop creating (NamespaceTerminatingCause upstream).
+    throw new StatusError(err.code, err.reason, err.message, {
+      name,
+      group: scope.info.group || undefined,
+      kind: scope.info.resource,
+      causes: [
+        {
+          reason: "NamespaceTerminating",
+          message: `namespace ${ns} is being terminated`,
+          field: "metadata.namespace",
+        },
+      ],
+    });
   }
 }

@@ -5,6 +5,7 @@ import type { ServedResource } from "../api/resources.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
   internal,
+  invalid,
   isStatusError,
   methodNotAllowed,
   notFound,
@@ -12,6 +13,7 @@ import {
   unauthorized,
 } from "../apimachinery/status-error.ts";
 import type { Store } from "../storage/types.ts";
+import type { KObject } from "../apimachinery/meta.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { authenticate, type TokenAuthenticator } from "./authn.ts";
@@ -59,6 +61,7 @@ import { Registry } from "./registry/registry.ts";
 import type { UserInfo } from "./registry/strategy.ts";
 import { WatchBroadcaster } from "./watch/broadcaster.ts";
 import { NamespaceCache } from "./namespace-cache.ts";
+import { ServiceAllocator } from "./allocators/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
 
@@ -69,6 +72,8 @@ export interface ApiServerConfig {
   advertiseAddress: string;
   tls: { cert: string; key: string; ca: string };
   bookmarkIntervalMs?: number;
+  serviceCidr?: string;
+  nodePortRange?: [number, number];
 }
 
 export interface ApiServerDeps {
@@ -78,6 +83,8 @@ export interface ApiServerDeps {
   logger: Logger;
   config: ApiServerConfig;
 }
+
+const isServices = (scope: RequestScope) => scope.info.group === "" && scope.info.resource === "services";
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
@@ -97,6 +104,7 @@ export class ApiServer {
   private readonly watch: WatchDeps;
   private ready = false;
   private readonly namespaces: NamespaceCache;
+  readonly allocator: ServiceAllocator;
 
   constructor(deps: ApiServerDeps) {
     this.deps = deps;
@@ -108,9 +116,23 @@ export class ApiServer {
       cacheEvents: () => this.broadcaster.eventsTotal,
     });
     this.namespaces = new NamespaceCache(this.registry.namespaces);
+    this.allocator = new ServiceAllocator({
+      serviceCidr: deps.config.serviceCidr ?? "10.43.0.0/16",
+      nodePortRange: deps.config.nodePortRange ?? [30000, 32767],
+      clock: deps.clock,
+    });
     this.crud = {
       registry: this.registry,
-      admitCreate: (scope, obj) => admitCreate(this.namespaces, scope, obj),
+      admitCreate: async (scope, obj) => {
+        await admitCreate(this.namespaces, scope, obj);
+        if (isServices(scope)) await this.allocate(scope, obj, undefined);
+      },
+      admitUpdate: async (scope, obj, old) => {
+        if (isServices(scope)) await this.allocate(scope, obj, old);
+      },
+      released: (scope, obj) => {
+        if (isServices(scope)) this.allocator.release(obj);
+      },
     };
     this.watch = {
       registry: this.registry,
@@ -147,6 +169,15 @@ export class ApiServer {
     });
     this.ready = true;
     return (server.address() as AddressInfo).port;
+  }
+
+  /** Cluster IPs and node ports for a service, before validation, as upstream's service REST does. */
+  private async allocate(scope: RequestScope, svc: KObject, old: KObject | undefined): Promise<void> {
+    const services = this.registry.get("", "services")!;
+    const errs = await this.allocator.allocate(svc, old, async () => (await services.list("")).items, {
+      dryRun: scope.ctx.dryRun,
+    });
+    if (errs.length) throw invalid("", "Service", svc.metadata?.name ?? "", errs);
   }
 
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */

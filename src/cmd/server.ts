@@ -9,6 +9,7 @@ import { ensurePki, writeKubeconfig } from "../apiserver/pki/index.ts";
 import { Compactor } from "../storage/compactor.ts";
 import { RestClient } from "../client/rest-client.ts";
 import { InProcessTransport } from "../client/in-process-transport.ts";
+import { hostIPv4, KubernetesServiceReconciler } from "../apiserver/allocators/index.ts";
 import { ControllerManager } from "../controllers/manager.ts";
 import { SqliteStore } from "../storage/sqlite/sqlite-store.ts";
 import type { Store } from "../storage/types.ts";
@@ -195,6 +196,8 @@ export async function runServer(argv: string[]): Promise<number> {
       port,
       advertiseAddress: `${clientHost}:${port}`,
       tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
+      serviceCidr: controllerOptions.serviceCidr,
+      nodePortRange: controllerOptions.serviceNodePortRange,
     },
   });
   const boundPort = await apiserver.start(controller.signal);
@@ -216,6 +219,15 @@ export async function runServer(argv: string[]): Promise<number> {
     }),
     userAgent: "skiff-controller-manager",
   });
+  // The `kubernetes` Service in default, pointing at this API server, kept as upstream's bootstrap controller does.
+  const kubernetesService = new KubernetesServiceReconciler({
+    client,
+    clock: realClock,
+    logger: logger.with({ component: "kubernetes-service" }),
+    serviceIP: apiserver.allocator.kubernetesServiceIP,
+    endpointIP: hostIPv4(),
+    port: boundPort,
+  }).run(controller.signal);
   const controllers = new ControllerManager({
     client,
     clock: realClock,
@@ -235,7 +247,7 @@ export async function runServer(argv: string[]): Promise<number> {
   await stopped;
   // Components get a moment to finish their current work; shutdown never waits longer than that.
   await Promise.race([
-    Promise.all([compacting.catch(() => {}), controllers]),
+    Promise.all([compacting.catch(() => {}), controllers, kubernetesService.catch(() => {})]),
     new Promise((r) => setTimeout(r, 3000).unref()),
   ]);
   client.close();

@@ -1,5 +1,16 @@
+import { deploymentController } from "./deployment/registration.ts";
+import { endpointsController } from "./endpoints/registration.ts";
+import { endpointSliceController } from "./endpointslice/registration.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { NamespaceController } from "./namespace/namespace-controller.ts";
+import { nodeLifecycleController } from "./nodelifecycle/registration.ts";
+import { podGCController } from "./podgc/registration.ts";
+import { simulatedNodesAgent } from "../kubelet/registration.ts";
+import { newScheduler } from "../scheduler/index.ts";
+import { replicaSetControllers } from "./replicaset/registration.ts";
+import { daemonSetController } from "./daemonset/registration.ts";
+import { jobControllers } from "./job/registration.ts";
+import { cronJobController } from "./cronjob/registration.ts";
 import type { ControllerRegistration } from "./types.ts";
 
 // Every controller the manager runs. Add one entry per controller.
@@ -9,4 +20,15 @@ export const controllers: ControllerRegistration[] = [
     name: "garbagecollector",
     create: (ctx) => new GarbageCollector({ client: ctx.client, logger: ctx.logger }),
   },
+  ...replicaSetControllers, // "replicaset" and "replicationcontroller"
+  deploymentController,
+  endpointsController,
+  endpointSliceController,
+  { name: "scheduler", create: (ctx) => newScheduler(ctx) },
+  nodeLifecycleController,
+  podGCController,
+  simulatedNodesAgent,
+  daemonSetController,
+  ...jobControllers, // "job" and "ttl-after-finished"
+  cronJobController,
 ];

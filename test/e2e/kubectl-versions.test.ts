@@ -19,7 +19,7 @@ for (const minor of [27, 33]) {
       const ns = `v${minor}`;
       await k.ok(["create", "namespace", ns]);
       await k.ok(["-n", ns, "create", "deployment", "web", "--image=nginx"]);
-      assert.match(await k.ok(["-n", ns, "get", "deploy"]), /^web\s+0\/1\s+0\s+0\s+\d+s$/m);
+      assert.match(await k.ok(["-n", ns, "get", "deploy"]), /^web\s+0\/1\s+\d\s+0\s+\d+s$/m);
       await k.ok(["-n", ns, "label", "deploy", "web", "tier=front"]);
       assert.match(
         await k.ok(["-n", ns, "get", "deploy", "-l", "tier=front", "-o", "name"]),

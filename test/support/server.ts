@@ -29,14 +29,15 @@ export async function freePort(): Promise<number> {
 
 /** Starts `skiff server` as a user would, on a fresh data dir, and waits for "ready". */
 export async function startServer(
-  opts: { dataDir?: string; args?: string[]; port?: number } = {},
+  opts: { dataDir?: string; args?: string[]; port?: number; entry?: "source" | "launcher" } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "skiff-e2e-"));
   const port = opts.port ?? (await freePort());
   const proc = spawn(
     process.execPath,
     [
-      join(root, "src/cmd/main.ts"),
+      // Tests run the sources; benchmarks run the `skiff` launcher a user runs (the compiled build).
+      join(root, opts.entry === "launcher" ? "bin/skiff.js" : "src/cmd/main.ts"),
       "server",
       "--data-dir",
       dataDir,

@@ -36,6 +36,10 @@ export interface CrudDeps {
   registry: Registry;
   /** Called before a create is stored, after validation (admission plugins). */
   admitCreate(scope: RequestScope, obj: KObject): Promise<void>;
+  /** Called for main-resource updates before validation (e.g. service IP and port allocation). */
+  admitUpdate?(scope: RequestScope, obj: KObject, old: KObject): Promise<void>;
+  /** An admitted object was not stored, or was deleted: give back what admission reserved for it. */
+  released?(scope: RequestScope, obj: KObject): void;
 }
 
 function respond(res: ResponseSink, scope: RequestScope, code: number, obj: KObject): void {
@@ -97,7 +101,14 @@ export async function handleCreate(deps: CrudDeps, scope: RequestScope, res: Res
     await deps.registry.for(scope.info).create(ns, obj, { ...scope.ctx, dryRun: true });
   }
   await deps.admitCreate(scope, obj);
-  const created = await deps.registry.for(scope.info).create(ns, obj, scope.ctx);
+  let created: KObject;
+  try {
+    created = await deps.registry.for(scope.info).create(ns, obj, scope.ctx);
+  } catch (e) {
+    deps.released?.(scope, obj);
+    throw e;
+  }
+  if (scope.ctx.dryRun) deps.released?.(scope, obj);
   respond(res, scope, 201, created);
 }
 
@@ -112,6 +123,11 @@ export async function handleUpdate(deps: CrudDeps, scope: RequestScope, res: Res
     scope.ctx,
     async (current) => {
       if (!current) await deps.admitCreate(scope, incoming);
+      if (current && !sub) {
+        const next = structuredClone(incoming);
+        await deps.admitUpdate?.(scope, next, current);
+        return next;
+      }
       if (sub === "finalize" && current) {
         // namespaces/finalize changes only spec.finalizers.
         return {
@@ -201,6 +217,7 @@ export async function handlePatch(deps: CrudDeps, scope: RequestScope, res: Resp
       const stored = toStorageVersion(scope.info, scope.served.group, scope.served.version, obj);
       applyDefaults(scope.info.group, scope.info.kind, stored);
       if (!current) await deps.admitCreate(scope, stored);
+      else if (!sub) await deps.admitUpdate?.(scope, stored, current);
       return stored;
     },
     { subresource: sub === "status" ? "status" : undefined, createIfMissing: type === "apply", pinned },
@@ -265,6 +282,7 @@ export async function handleDelete(deps: CrudDeps, scope: RequestScope, res: Res
   const store = deps.registry.for(scope.info);
   const opts = parseDeleteOptions(scope);
   const { object, deleted } = await deleteOne(store, scope, scope.req.name, opts);
+  if (deleted && !scope.ctx.dryRun) deps.released?.(scope, object);
   if (!deleted) {
     respond(res, scope, 200, object);
     return;
@@ -298,6 +316,7 @@ export async function handleDeleteCollection(
   for (const item of listed.items) {
     try {
       const r = await store.delete(item.metadata!.namespace ?? "", item.metadata!.name!, opts, scope.ctx);
+      if (r.deleted && !scope.ctx.dryRun) deps.released?.(scope, r.object);
       done.push(r.object);
     } catch (e) {
       // Objects deleted by someone else meanwhile are simply gone.

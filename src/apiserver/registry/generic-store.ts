@@ -305,6 +305,11 @@ export class GenericStore {
       const merged = structuredClone(current);
       merged.status = status;
       if (managed !== undefined) merged.metadata!.managedFields = managed;
+      // Deployment status writes may change annotations (pkg/registry/apps/deployment/strategy.go).
+      if (this.info.group === "apps" && this.info.resource === "deployments") {
+        if (meta.annotations === undefined) delete merged.metadata!.annotations;
+        else merged.metadata!.annotations = meta.annotations;
+      }
       this.strategy.prepareForStatusUpdate?.(merged, current, ctx);
       errs.push(...(this.strategy.validateStatusUpdate?.(merged, current) ?? []));
       this.check(merged, errs);

@@ -1,0 +1,9 @@
+import type { KObject } from "../../apimachinery/meta.ts";
+import { getControllerOf } from "../util/index.ts";
+
+/** Pods without a controller, by namespace: what a controller may adopt, without scanning all pods. */
+export const orphanPodsIndex = "orphansByNamespace";
+
+export function orphanPodsIndexer(obj: KObject): string[] {
+  return getControllerOf(obj) ? [] : [obj.metadata?.namespace ?? ""];
+}

@@ -1,0 +1,45 @@
+import type { KObject } from "../apimachinery/meta.ts";
+
+/** The container spec fields a runtime needs. */
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  [field: string]: unknown;
+}
+
+export interface StartedContainer {
+  /** "<runtime>://<id>", as containerStatuses[].containerID. */
+  containerID: string;
+  /** The image as the runtime resolved it ("docker.io/library/nginx:latest"). */
+  image: string;
+  /** The image digest reference ("docker.io/library/nginx@sha256:..."). */
+  imageID: string;
+  startedAt: Date;
+}
+
+export interface ContainerExit {
+  exitCode: number;
+  /** "Completed" for exit code 0, else "Error" (as the CRI reports). */
+  reason: string;
+  finishedAt: Date;
+}
+
+/**
+ * What the kubelet asks of a container runtime (the CRI's shape, reduced to what pod workers use).
+ * Exits are reported through the callback given at start, as an evented PLEG would.
+ */
+export interface ContainerRuntime {
+  /** The runtime's name and version, as node.status.nodeInfo.containerRuntimeVersion "<name>://<version>". */
+  readonly name: string;
+  readonly version: string;
+  startContainer(
+    pod: KObject,
+    container: ContainerSpec,
+    kind: "init" | "regular",
+    onExit: (exit: ContainerExit) => void,
+  ): Promise<StartedContainer>;
+  /** Stops a running container after at most gracePeriodMs; its onExit fires once it has stopped. */
+  stopContainer(containerID: string, gracePeriodMs: number): Promise<void>;
+  /** Forgets a container without reporting its exit (the pod is gone). */
+  removeContainer(containerID: string): void;
+}
