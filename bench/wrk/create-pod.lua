@@ -1,6 +1,7 @@
 -- POSTs pod-sized bodies with unique names; wrk's per-thread counter keeps names distinct.
 local counter = 0
-local tag = tostring(math.random(100000, 999999))
+-- Each run names its pods apart from earlier runs (wrk does not seed math.random).
+local tag = os.getenv("SKIFF_TAG") or tostring(os.time())
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"

@@ -62,6 +62,7 @@ import type { UserInfo } from "./registry/strategy.ts";
 import { WatchBroadcaster } from "./watch/broadcaster.ts";
 import { NamespaceCache } from "./namespace-cache.ts";
 import { ServiceAllocator } from "./allocators/index.ts";
+import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
 
@@ -74,6 +75,8 @@ export interface ApiServerConfig {
   bookmarkIntervalMs?: number;
   serviceCidr?: string;
   nodePortRange?: [number, number];
+  /** --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
+  defaultTolerationSeconds?: DefaultTolerationSeconds;
 }
 
 export interface ApiServerDeps {
@@ -105,6 +108,7 @@ export class ApiServer {
   private ready = false;
   private readonly namespaces: NamespaceCache;
   readonly allocator: ServiceAllocator;
+  private readonly tolerationSeconds: DefaultTolerationSeconds;
 
   constructor(deps: ApiServerDeps) {
     this.deps = deps;
@@ -116,6 +120,7 @@ export class ApiServer {
       cacheEvents: () => this.broadcaster.eventsTotal,
     });
     this.namespaces = new NamespaceCache(this.registry.namespaces);
+    this.tolerationSeconds = deps.config.defaultTolerationSeconds ?? { notReady: 300, unreachable: 300 };
     this.allocator = new ServiceAllocator({
       serviceCidr: deps.config.serviceCidr ?? "10.43.0.0/16",
       nodePortRange: deps.config.nodePortRange ?? [30000, 32767],
@@ -126,6 +131,9 @@ export class ApiServer {
       admitCreate: async (scope, obj) => {
         await admitCreate(this.namespaces, scope, obj);
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
+        if (scope.info.group === "" && scope.info.resource === "pods") {
+          addDefaultTolerations((obj.spec ??= {}) as Record<string, unknown>, this.tolerationSeconds);
+        }
       },
       admitUpdate: async (scope, obj, old) => {
         if (isServices(scope)) await this.allocate(scope, obj, old);

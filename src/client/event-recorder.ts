@@ -5,18 +5,20 @@ import { rfc3339 } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { ApiClient } from "./interface.ts";
 import type { ResourceRef } from "./rest-client.ts";
+import { EventCorrelator } from "./event-correlator.ts";
 
 const eventsRef: ResourceRef = { group: "", version: "v1", resource: "events", namespaced: true };
 
 /**
- * client-go's event recorder: core/v1 Events about an object, with repeats of the same
- * (object, type, reason, message) folded into one Event whose count rises (tools/record).
+ * client-go's event recorder: core/v1 Events about an object, with repeats folded into one Event
+ * whose count rises, similar ones combined and storms dropped (tools/record, EventCorrelator).
  */
 export class EventRecorder {
   private readonly client: ApiClient;
   private readonly component: string;
   private readonly clock: Clock;
   private readonly logger?: Logger;
+  private readonly correlator = new EventCorrelator();
   private readonly seen = new Map<
     string,
     { name: string; namespace: string; count: number; first: string }
@@ -36,10 +38,21 @@ export class EventRecorder {
     );
   }
 
-  async record(obj: KObject, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+  async record(obj: KObject, type: "Normal" | "Warning", reason: string, original: string): Promise<void> {
     const m = obj.metadata ?? {};
     const namespace = m.namespace || "default";
-    const key = `${m.uid}|${type}|${reason}|${message}`;
+    const correlated = this.correlator.correlate(
+      {
+        objectKey: `${this.component}|${obj.kind}|${m.namespace}|${m.name}|${m.uid}`,
+        type,
+        reason,
+        message: original,
+      },
+      this.clock.now().getTime(),
+    );
+    if (correlated.skip) return;
+    const message = correlated.message;
+    const key = correlated.dedupeKey;
     const now = rfc3339(this.clock.now());
     const prior = this.seen.get(key);
     if (prior) {

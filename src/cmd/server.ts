@@ -11,6 +11,7 @@ import { RestClient } from "../client/rest-client.ts";
 import { InProcessTransport } from "../client/in-process-transport.ts";
 import { hostIPv4, KubernetesServiceReconciler } from "../apiserver/allocators/index.ts";
 import { ControllerManager } from "../controllers/manager.ts";
+import { controllers } from "../controllers/all.ts";
 import { SqliteStore } from "../storage/sqlite/sqlite-store.ts";
 import type { Store } from "../storage/types.ts";
 import { realClock } from "../util/clock.ts";
@@ -90,6 +91,18 @@ export const serverFlags: FlagSpec[] = [
     type: "number",
     default: 300,
     usage: "toleration added to pods for the unreachable taint",
+  },
+  {
+    name: "disable-scheduler",
+    type: "boolean",
+    default: false,
+    usage: "do not run the scheduler in this server",
+  },
+  {
+    name: "disable-controller-manager",
+    type: "boolean",
+    default: false,
+    usage: "do not run the controllers in this server",
   },
 ];
 
@@ -198,6 +211,10 @@ export async function runServer(argv: string[]): Promise<number> {
       tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
       serviceCidr: controllerOptions.serviceCidr,
       nodePortRange: controllerOptions.serviceNodePortRange,
+      defaultTolerationSeconds: {
+        notReady: controllerOptions.defaultNotReadyTolerationSeconds,
+        unreachable: controllerOptions.defaultUnreachableTolerationSeconds,
+      },
     },
   });
   const boundPort = await apiserver.start(controller.signal);
@@ -228,11 +245,14 @@ export async function runServer(argv: string[]): Promise<number> {
     endpointIP: hostIPv4(),
     port: boundPort,
   }).run(controller.signal);
-  const controllers = new ControllerManager({
+  const controlLoops = new ControllerManager({
     client,
     clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
     options: controllerOptions,
+    controllers: controllers.filter((c) =>
+      c.name === "scheduler" ? !f["disable-scheduler"] : !f["disable-controller-manager"],
+    ),
   }).run(controller.signal);
 
   const kubeconfig = resolve(expandHome(String(f["write-kubeconfig"] || join(dataDir, "kubeconfig.yaml"))));
@@ -247,7 +267,7 @@ export async function runServer(argv: string[]): Promise<number> {
   await stopped;
   // Components get a moment to finish their current work; shutdown never waits longer than that.
   await Promise.race([
-    Promise.all([compacting.catch(() => {}), controllers, kubernetesService.catch(() => {})]),
+    Promise.all([compacting.catch(() => {}), controlLoops, kubernetesService.catch(() => {})]),
     new Promise((r) => setTimeout(r, 3000).unref()),
   ]);
   client.close();

@@ -1,19 +1,33 @@
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { InformerFactory } from "../client/informer-factory.ts";
 import type { ApiClient } from "../client/interface.ts";
+import { LeaderElector } from "../client/leader-election.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { controllers } from "./all.ts";
-import { defaultControllerOptions, type ControllerContext, type ControllerOptions } from "./types.ts";
+import { controllers as allControllers } from "./all.ts";
+import {
+  defaultControllerOptions,
+  type ControllerContext,
+  type ControllerOptions,
+  type ControllerRegistration,
+} from "./types.ts";
 
 export interface ControllerManagerDeps {
   client: ApiClient;
   logger: Logger;
   clock: Clock;
   options?: Partial<ControllerOptions>;
+  /** Which controllers to run (all by default). */
+  controllers?: ControllerRegistration[];
 }
 
-/** kube-controller-manager: every controller, each talking to the API server through the client. */
+/**
+ * kube-controller-manager and kube-scheduler: every controller, each talking to the API server
+ * through the client. Each group runs only while it holds its Lease in kube-system, so that two
+ * servers on one etcd never both act.
+ */
 export class ControllerManager {
   private readonly deps: ControllerManagerDeps;
 
@@ -23,7 +37,44 @@ export class ControllerManager {
 
   async run(signal: AbortSignal): Promise<void> {
     const { client, logger, clock } = this.deps;
+    const registrations = this.deps.controllers ?? allControllers;
+    // Informers are read-only caches: one set serves both groups, led or not.
     const informers = new InformerFactory(client, logger.with({ component: "informers" }));
+    informers.start(signal);
+    const identity = `${hostname()}_${randomUUID()}`;
+    const groups: Array<{ lease: string; regs: ControllerRegistration[] }> = [
+      { lease: "kube-scheduler", regs: registrations.filter((r) => r.name === "scheduler") },
+      { lease: "kube-controller-manager", regs: registrations.filter((r) => r.name !== "scheduler") },
+    ];
+    await Promise.all(
+      groups
+        .filter((g) => g.regs.length)
+        .map(async ({ lease, regs }) => {
+          const log = logger.with({ lease });
+          while (!signal.aborted) {
+            const elector = new LeaderElector({
+              client,
+              clock,
+              logger: log,
+              lease: { namespace: "kube-system", name: lease },
+              identity,
+            });
+            await elector.run(signal, (leading) => {
+              log.info("became leader", { identity });
+              return this.runControllers(regs, informers, leading);
+            });
+            if (!signal.aborted) log.warn("leadership lost; controllers stopped, waiting to lead again");
+          }
+        }),
+    );
+  }
+
+  private async runControllers(
+    regs: ControllerRegistration[],
+    informers: InformerFactory,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { client, logger, clock } = this.deps;
     const base: Omit<ControllerContext, "logger"> = {
       client,
       informers,
@@ -31,17 +82,14 @@ export class ControllerManager {
       recorder: (component) => new EventRecorder({ client, component, clock, logger }),
       options: { ...defaultControllerOptions, ...this.deps.options },
     };
-    const running = controllers.map(({ name, create }) => {
-      const c = create({ ...base, logger: logger.with({ controller: name }) });
-      return { name, c };
-    });
-    informers.start(signal);
     await Promise.all(
-      running.map(({ name, c }) =>
-        c.run(signal).catch((e: unknown) => {
-          if (!signal.aborted)
-            logger.error("controller stopped", { controller: name, error: (e as Error).message });
-        }),
+      regs.map(({ name, create }) =>
+        create({ ...base, logger: logger.with({ controller: name }) })
+          .run(signal)
+          .catch((e: unknown) => {
+            if (!signal.aborted)
+              logger.error("controller stopped", { controller: name, error: (e as Error).message });
+          }),
       ),
     );
   }

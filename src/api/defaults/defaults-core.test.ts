@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { applyDefaults, imageTag } from "./index.ts";
+import { addDefaultTolerations, applyDefaults, imageTag } from "./index.ts";
 
 // Kubernetes in Action, Chapter03/kubia-manual.yaml
 function kubiaManual(): any {
@@ -19,6 +19,7 @@ function kubiaManual(): any {
 test("a kubia pod gets the pod spec, container and admission defaults", () => {
   const pod = kubiaManual();
   applyDefaults("", "Pod", pod);
+  addDefaultTolerations(pod.spec);
   const spec = pod.spec;
   assert.equal(spec.restartPolicy, "Always");
   assert.equal(spec.dnsPolicy, "ClusterFirst");
@@ -57,6 +58,7 @@ test("defaults never overwrite what the user set", () => {
     { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 5 },
   ];
   applyDefaults("", "Pod", pod);
+  addDefaultTolerations(pod.spec, { notReady: 300, unreachable: 300 });
   assert.equal(pod.spec.restartPolicy, "Never");
   assert.equal(pod.spec.terminationGracePeriodSeconds, 0);
   assert.equal(pod.spec.serviceAccount, "builder");

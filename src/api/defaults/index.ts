@@ -46,3 +46,5 @@ export function applyDefaults(group: string, kind: string, obj: any): void {
   if (!isObj(obj)) return;
   defaulters[`${group}/${kind}`]?.(obj);
 }
+
+export { addDefaultTolerations, type DefaultTolerationSeconds } from "./pod.ts";

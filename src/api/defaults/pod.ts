@@ -3,10 +3,19 @@ import { child, isObj, list, setIfUnset, type Obj } from "./util.ts";
 
 const notReadyTaint = "node.kubernetes.io/not-ready";
 const unreachableTaint = "node.kubernetes.io/unreachable";
-const defaultTolerationSeconds = 300;
+export interface DefaultTolerationSeconds {
+  notReady: number;
+  unreachable: number;
+}
 
-// plugin/pkg/admission/defaulttolerationseconds: tolerate NoExecute not-ready/unreachable for 300s.
-function addDefaultTolerations(spec: Obj): void {
+/**
+ * plugin/pkg/admission/defaulttolerationseconds: tolerate NoExecute not-ready/unreachable for the
+ * API server's --default-*-toleration-seconds (300 by default). Runs at pod creation only.
+ */
+export function addDefaultTolerations(
+  spec: Obj,
+  seconds: DefaultTolerationSeconds = { notReady: 300, unreachable: 300 },
+): void {
   const tolerations = list(spec.tolerations);
   const tolerates = (taintKey: string) =>
     tolerations.some(
@@ -21,7 +30,7 @@ function addDefaultTolerations(spec: Obj): void {
         key,
         operator: "Exists",
         effect: "NoExecute",
-        tolerationSeconds: defaultTolerationSeconds,
+        tolerationSeconds: key === notReadyTaint ? seconds.notReady : seconds.unreachable,
       });
   }
   if (added.length)
@@ -53,5 +62,4 @@ export function defaultPod(pod: Obj): void {
     setIfUnset(spec, "priority", 0);
     setIfUnset(spec, "preemptionPolicy", "PreemptLowerPriority");
   }
-  addDefaultTolerations(spec);
 }

@@ -195,7 +195,18 @@ test("pod updates may not change other spec fields", () => {
 });
 
 test("pod updates may not add or remove containers, only add tolerations, only shorten the deadline", () => {
-  const old = storedPod((p) => (p.spec.activeDeadlineSeconds = 30));
+  const old = storedPod((p) => {
+    p.spec.activeDeadlineSeconds = 30;
+    // What admission gives every pod at creation.
+    p.spec.tolerations = [
+      {
+        key: "node.kubernetes.io/not-ready",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 300,
+      },
+    ];
+  });
   const more = clone(old);
   more.spec.containers.push({ ...clone(old.spec.containers[0]), name: "side" });
   assert.deepEqual(messages(validateUpdate("", "Pod", more, old)), [
