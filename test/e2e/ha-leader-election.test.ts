@@ -103,6 +103,6 @@ test("one server leads each group; an RC gets exactly its replicas; the other ta
       .filter((l) => /leader|error|warn/i.test(l))
       .slice(-20)
       .join("\n");
-    throw new Error(`${(e as Error).message}\nfollower log:\n${tail}`);
+    throw new Error(`${(e as Error).message}\nfollower log:\n${tail}`, { cause: e });
   }
 });

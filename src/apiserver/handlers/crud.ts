@@ -26,7 +26,15 @@ import {
   requestContentType,
   toStorageObject,
 } from "./decode.ts";
-import { renderList, renderObject, successStatus, versioned, writeJson } from "./encode.ts";
+import {
+  renderList,
+  renderObject,
+  successStatus,
+  versioned,
+  wantsStoredForm,
+  writeJson,
+  writeText,
+} from "./encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 import { selectionFilter } from "./selection.ts";
 
@@ -49,6 +57,12 @@ function respond(res: ResponseSink, scope: RequestScope, code: number, obj: KObj
 
 export async function handleGet(deps: CrudDeps, scope: RequestScope, res: ResponseSink): Promise<void> {
   const store = deps.registry.for(scope.info);
+  if (wantsStoredForm(scope)) {
+    // Plain JSON in the storage version: the stored text is the answer, no decode or re-encode.
+    const found = await store.getText(scope.req.namespace, scope.req.name);
+    if (typeof found === "string") return writeText(res, 200, found, scope);
+    return respond(res, scope, 200, found);
+  }
   const obj = await store.get(scope.req.namespace, scope.req.name);
   respond(res, scope, 200, obj);
 }

@@ -36,6 +36,24 @@ export function writeJson(
   res.end(text);
 }
 
+/** Whether the response is exactly the stored form: plain JSON in the storage version. */
+export function wantsStoredForm(scope: RequestScope): boolean {
+  if (scope.output.kind !== "object" || scope.output.yaml) return false;
+  const stored = storageGroupVersion(scope.info);
+  return scope.served.group === stored.group && scope.served.version === stored.version;
+}
+
+export function writeText(res: ResponseSink, code: number, text: string, scope?: RequestScope): void {
+  const headers: Record<string, string | number | string[]> = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    "Content-Length": Buffer.byteLength(text),
+  };
+  if (scope?.ctx.warnings.length) headers["Warning"] = warningHeader(scope.ctx.warnings);
+  res.writeHead(code, headers);
+  res.end(text);
+}
+
 export function writeStatus(res: ResponseSink, err: StatusError, scope?: RequestScope): void {
   if (res.headersSent) {
     res.end();

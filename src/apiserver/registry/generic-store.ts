@@ -55,13 +55,28 @@ export function decode(kv: KeyValue): KObject {
   return obj;
 }
 
+/**
+ * The stored form: apiVersion, kind and metadata always lead, without resourceVersion, so that
+ * readers can splice the version into the stored text instead of re-encoding (see withVersion).
+ */
 function encode(obj: KObject): string {
-  const meta = obj.metadata!;
-  const rv = meta.resourceVersion;
-  delete meta.resourceVersion;
-  const s = JSON.stringify(obj);
-  if (rv !== undefined) meta.resourceVersion = rv;
-  return s;
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, ...meta } = metadata!;
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+const storedHead = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * A stored value as JSON text with its resourceVersion in metadata, without parsing it; undefined
+ * when the value is not in the stored layout (then callers decode it).
+ */
+export function withVersion(kv: KeyValue): string | undefined {
+  const m = storedHead.exec(kv.value);
+  if (!m) return undefined;
+  const at = m[0].length;
+  const empty = kv.value.charCodeAt(at) === 125; // "}": metadata is empty
+  return `${kv.value.slice(0, at)}"resourceVersion":"${kv.modRevision}"${empty ? "" : ","}${kv.value.slice(at)}`;
 }
 
 function specOf(obj: KObject): string {
@@ -100,6 +115,13 @@ export class GenericStore {
     const kv = await this.store.get(this.key(namespace, name));
     if (!kv) throw notFound(this.qr, name);
     return decode(kv);
+  }
+
+  /** The stored JSON text with its resourceVersion, for responses that need no other change. */
+  async getText(namespace: string, name: string): Promise<string | KObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.qr, name);
+    return withVersion(kv) ?? decode(kv);
   }
 
   async tryGet(namespace: string, name: string): Promise<KObject | undefined> {

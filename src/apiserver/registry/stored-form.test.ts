@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SqliteStore } from "../../storage/sqlite/sqlite-store.ts";
+import { findResource } from "../../api/resources.ts";
+import { GenericStore, withVersion } from "./generic-store.ts";
+import { strategyFor } from "./strategies.ts";
+
+const ctx = {
+  user: { name: "t", groups: [] },
+  now: new Date("2024-01-01T00:00:00Z"),
+  warnings: [],
+  dryRun: false,
+};
+
+test("the stored text with its version spliced in equals the decoded object", async () => {
+  const store = SqliteStore.open(":memory:");
+  const info = findResource("", "configmaps")!;
+  const cms = new GenericStore(info, strategyFor(info), store);
+  // Keys in an unusual order, as a client may send them.
+  await cms.create(
+    "default",
+    { data: { a: "1" }, metadata: { name: "x", labels: { l: "v" } }, kind: "ConfigMap", apiVersion: "v1" },
+    ctx,
+  );
+  const text = await cms.getText("default", "x");
+  assert.equal(typeof text, "string");
+  assert.deepEqual(JSON.parse(text as string), await cms.get("default", "x"));
+  await store.close();
+});
+
+test("values not in the stored layout are left to the decoder", () => {
+  assert.equal(
+    withVersion({
+      key: "k",
+      value: '{"kind":"ConfigMap","apiVersion":"v1","metadata":{}}',
+      createRevision: 1,
+      modRevision: 1,
+    }),
+    undefined,
+  );
+  assert.equal(
+    withVersion({
+      key: "k",
+      value: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{}}',
+      createRevision: 1,
+      modRevision: 7,
+    }),
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"resourceVersion":"7"}}',
+  );
+});
