@@ -168,6 +168,9 @@ describe("pods, labels and selectors (chapter 3)", () => {
     assert.match(refused.stderr, /'env' already has a value \(prod\), and --overwrite is false/);
     await k.ok(["label", "po", "kubia-manual-v2", "env=debug", "--overwrite"]);
     assert.match(await k.ok(["get", "po", "kubia-manual-v2", "-L", "env"]), /debug/);
+    await k.ok(["label", "po", "kubia-manual-v2", "tmp=1"]);
+    assert.match(await k.ok(["label", "po", "kubia-manual-v2", "tmp-"]), /pod\/kubia-manual-v2 unlabeled/);
+    assert.doesNotMatch(await k.ok(["get", "po", "kubia-manual-v2", "--show-labels"]), /tmp=/);
   });
 
   test("every label selector form", async () => {
