@@ -113,11 +113,14 @@ export class StatusManager {
   }
 
   private needsWrite(key: string, pod: KObject, d: Desired): boolean {
-    const current = stableStringify(ownedProjection(pod.status as Record<string, unknown>, d.status));
-    if (current === d.json) return false;
     const w = this.written.get(key);
-    // Our own write of this very status is not in the cache yet: the update event will follow.
-    if (w && w.json === d.json && isOlderVersion(pod.metadata?.resourceVersion, w.rv)) return false;
-    return true;
+    if (w && w.json === d.json) {
+      const rv = pod.metadata?.resourceVersion;
+      // The cache still shows our own last write of this very status, or has not caught up with it:
+      // nothing to compare (this check runs on every pod event, so it must be cheap).
+      if (rv === w.rv || isOlderVersion(rv, w.rv)) return false;
+    }
+    const current = stableStringify(ownedProjection(pod.status as Record<string, unknown>, d.status));
+    return current !== d.json;
   }
 }

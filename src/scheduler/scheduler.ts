@@ -79,7 +79,7 @@ export class Scheduler {
       deps.random ?? Math.random,
       deps.percentageOfNodesToScore,
     );
-    this.parallelism = deps.parallelism ?? 64;
+    this.parallelism = deps.parallelism ?? 1024;
     deps.nodes.on({
       add: (n) => this.onNodeAdd(n),
       update: (n, old) => this.onNodeUpdate(old, n),

@@ -11,7 +11,8 @@ export interface CachedEvent {
   key: string;
   revision: number;
   object: KObject;
-  prevObject?: KObject;
+  /** The object before the change, decoded on first use: only selector-filtered watchers need it. */
+  readonly prevObject?: KObject;
   /** Serialized forms by response flavour, so N watchers of one kind encode once. */
   encoded?: Map<string, string>;
 }
@@ -38,12 +39,17 @@ function resourceOf(key: string): string {
 function toCached(e: StoreEvent): CachedEvent {
   const object = decode(e.kv);
   if (e.type === "delete") object.metadata!.resourceVersion = String(e.revision);
+  const prev = e.prev;
+  let prevObject: KObject | undefined;
   return {
     type: e.type === "create" ? "ADDED" : e.type === "update" ? "MODIFIED" : "DELETED",
     key: e.key,
     revision: e.revision,
     object,
-    prevObject: e.prev ? decode(e.prev) : undefined,
+    get prevObject() {
+      if (prev && !prevObject) prevObject = decode(prev);
+      return prevObject;
+    },
   };
 }
 
