@@ -52,12 +52,23 @@ export class Informer implements SharedInformer {
     if (deps.fieldSelector) this.query.fieldSelector = deps.fieldSelector;
   }
 
+  /** Adds a handler; like client-go's AddEventHandler, it first hears of every cached object as added. */
   on(h: InformerHandlers): void {
     this.handlers.push(h);
+    for (const obj of this.cache.values()) h.add?.(obj);
   }
 
+  /** Adds an index over the cache, covering the objects already in it (an informer may be shared late). */
   addIndexer(name: string, fn: (o: KObject) => string[]): void {
-    this.indexers.set(name, { fn, index: new Map() });
+    const index = new Map<string, Set<string>>();
+    for (const [key, obj] of this.cache) {
+      for (const v of fn(obj)) {
+        let set = index.get(v);
+        if (!set) index.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+    this.indexers.set(name, { fn, index });
   }
 
   byIndex(name: string, value: string): KObject[] {

@@ -6,16 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { KUBIA_RC, manifestsIn } from "../support/book.ts";
 
 let server: RunningServer;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), "skiff-manifests-"));
-
-function manifest(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const manifest = manifestsIn(dir);
 
 const kubiaManual = manifest(
   "kubia-manual.yaml",
@@ -52,28 +48,7 @@ spec:
 `,
 );
 
-const kubiaRc = manifest(
-  "kubia-rc.yaml",
-  `apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: luksa/kubia
-        ports:
-        - containerPort: 8080
-`,
-);
+const kubiaRc = manifest("kubia-rc.yaml", KUBIA_RC);
 
 before(async () => {
   server = await startServer();

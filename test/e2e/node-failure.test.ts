@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { eventually } from "../support/wait.ts";
 
 let server: RunningServer;
 let k: Kubectl;
@@ -26,16 +27,6 @@ before(async () => {
 after(async () => {
   await server?.stop();
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const pods = async () =>
   JSON.parse(await k.ok(["get", "po", "-l", "app=kubia", "-o", "json"])).items as Array<{

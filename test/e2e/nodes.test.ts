@@ -2,21 +2,18 @@
 // lifecycle, driven by the real kubectl 1.32.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { manifestsIn } from "../support/book.ts";
+import { eventually } from "../support/wait.ts";
 
 let server: RunningServer;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), "skiff-nodes-"));
-
-function manifest(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const manifest = manifestsIn(dir);
 
 const simNode = (name: string) => `apiVersion: v1
 kind: Node
@@ -40,22 +37,6 @@ ${extra.annotations ? `  annotations:\n${extra.annotations}` : ""}spec:
   - name: main
     image: nginx
 `;
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out waiting for ${what}: ${String(last ?? "")}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** The row of `kubectl get` output whose first column is `name`, split into columns. */
 async function row(args: string[], name: string): Promise<string[] | undefined> {

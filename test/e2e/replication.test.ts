@@ -2,66 +2,22 @@
 // against a node-less `skiff server`: pods stay Pending, which is enough to count them.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { KUBIA_RC, KUBIA_REPLICASET, manifestsIn } from "../support/book.ts";
+import { eventuallyMatches } from "../support/wait.ts";
 
 let server: RunningServer;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), "skiff-replication-"));
+const manifest = manifestsIn(dir);
 
-function manifest(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const kubiaRc = manifest("kubia-rc.yaml", KUBIA_RC);
 
-const kubiaRc = manifest(
-  "kubia-rc.yaml",
-  `apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: luksa/kubia
-        ports:
-        - containerPort: 8080
-`,
-);
-
-const kubiaRs = manifest(
-  "kubia-replicaset.yaml",
-  `apiVersion: apps/v1beta2
-kind: ReplicaSet
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: luksa/kubia
-`,
-);
+const kubiaRs = manifest("kubia-replicaset.yaml", KUBIA_REPLICASET);
 
 const kubiaRsExpr = manifest(
   "kubia-replicaset-matchexpressions.yaml",
@@ -108,22 +64,6 @@ async function pods(selector = "app=kubia"): Promise<Pod[]> {
   return (JSON.parse(out) as { items: Pod[] }).items;
 }
 
-async function eventually<T>(
-  what: string,
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const start = Date.now();
-  let last: T | undefined;
-  for (;;) {
-    last = await fn();
-    if (ok(last)) return last;
-    if (Date.now() - start > timeoutMs) assert.fail(`${what}: last seen ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const names = (ps: Pod[]) => ps.map((p) => p.metadata.name).sort();
 const generated = /^kubia-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
 
@@ -141,7 +81,7 @@ describe("ReplicationController", () => {
 
   test("create -f kubia-rc.yaml gives 3 pods kubia-xxxxx owned by the RC", async () => {
     assert.match(await k.ok(["create", "-f", kubiaRc]), /replicationcontroller\/kubia created/);
-    const ps = await eventually(
+    const ps = await eventuallyMatches(
       "3 pods",
       () => pods(),
       (ps) => ps.length === 3,
@@ -154,7 +94,7 @@ describe("ReplicationController", () => {
       );
     }
     first = names(ps);
-    const rc = await eventually(
+    const rc = await eventuallyMatches(
       "get rc shows 3/3",
       () => k.ok(["get", "rc", "kubia"]),
       (out) => /^kubia\s+3\s+3\s+0\s+/m.test(out),
@@ -165,7 +105,7 @@ describe("ReplicationController", () => {
   test("deleting a pod brings a replacement", async () => {
     const victim = first[0]!;
     await k.ok(["delete", "pod", victim]);
-    const ps = await eventually(
+    const ps = await eventuallyMatches(
       "a replacement",
       () => pods(),
       (ps) => ps.length === 3 && !names(ps).includes(victim),
@@ -177,13 +117,13 @@ describe("ReplicationController", () => {
     const before = names(await pods());
     const moved = before[0]!;
     await k.ok(["label", "pod", moved, "app=foo", "--overwrite"]);
-    const ps = await eventually(
+    const ps = await eventuallyMatches(
       "3 app=kubia pods again",
       () => pods(),
       (ps) => ps.length === 3 && !names(ps).includes(moved),
     );
     assert.equal(names(ps).filter((n) => !before.includes(n)).length, 1);
-    const foo = await eventually(
+    const foo = await eventuallyMatches(
       "the foo pod without its owner",
       () => pods("app=foo"),
       (ps) => ps.length === 1 && !ps[0]!.metadata.ownerReferences?.length,
@@ -197,12 +137,12 @@ describe("ReplicationController", () => {
 
   test("scale rc kubia --replicas=5 gives 5 pods, and describe shows them and the events", async () => {
     assert.match(await k.ok(["scale", "rc", "kubia", "--replicas=5"]), /replicationcontroller\/kubia scaled/);
-    await eventually(
+    await eventuallyMatches(
       "5 pods",
       () => pods(),
       (ps) => ps.length === 5,
     );
-    const described = await eventually(
+    const described = await eventuallyMatches(
       "describe shows 5 current / 5 desired",
       () => k.ok(["describe", "rc", "kubia"]),
       (out) => /Replicas:\s+5 current \/ 5 desired/.test(out),
@@ -228,7 +168,7 @@ describe("ReplicationController", () => {
     const ps = await pods();
     assert.ok(ps.every((p) => p.spec.containers[0]!.image === "luksa/kubia"));
     await k.ok(["delete", "pod", ps[0]!.metadata.name]);
-    const after = await eventually(
+    const after = await eventuallyMatches(
       "a v2 replacement",
       () => pods(),
       (ps) => ps.length === 5 && ps.some((p) => p.spec.containers[0]!.image === "luksa/kubia:v2"),
@@ -238,12 +178,12 @@ describe("ReplicationController", () => {
 
   test("scaling down deletes the extras with SuccessfulDelete events", async () => {
     await k.ok(["scale", "rc", "kubia", "--replicas=3"]);
-    await eventually(
+    await eventuallyMatches(
       "3 pods",
       () => pods(),
       (ps) => ps.length === 3,
     );
-    const described = await eventually(
+    const described = await eventuallyMatches(
       "3 current / 3 desired",
       () => k.ok(["describe", "rc", "kubia"]),
       (out) => /Replicas:\s+3 current \/ 3 desired/.test(out) && /SuccessfulDelete/.test(out),
@@ -254,12 +194,12 @@ describe("ReplicationController", () => {
   test("delete rc kubia --cascade=orphan leaves the pods", async () => {
     const before = names(await pods());
     await k.ok(["delete", "rc", "kubia", "--cascade=orphan"]);
-    await eventually(
+    await eventuallyMatches(
       "rc gone",
       () => k.run(["get", "rc", "kubia"]),
       (r) => r.code !== 0,
     );
-    const ps = await eventually(
+    const ps = await eventuallyMatches(
       "orphaned pods",
       () => pods(),
       (ps) => ps.every((p) => !p.metadata.ownerReferences?.length),
@@ -275,7 +215,7 @@ describe("ReplicaSet", () => {
     const out = await k.run(["create", "-f", kubiaRs]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /replicaset.apps\/kubia created/);
-    const ps = await eventually(
+    const ps = await eventuallyMatches(
       "pods owned by the ReplicaSet",
       () => pods(),
       (ps) => ps.every((p) => p.metadata.ownerReferences?.[0]?.kind === "ReplicaSet"),
@@ -287,12 +227,12 @@ describe("ReplicaSet", () => {
         p.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.controller, r.blockOwnerDeletion]),
         [["ReplicaSet", "kubia", true, true]],
       );
-    await eventually(
+    await eventuallyMatches(
       "get rs 3/3",
       () => k.ok(["get", "rs"]),
       (o) => /^kubia\s+3\s+3\s+0\s+/m.test(o),
     );
-    const described = await eventually(
+    const described = await eventuallyMatches(
       "describe rs",
       () => k.ok(["describe", "rs", "kubia"]),
       (o) => /Replicas:\s+3 current \/ 3 desired/.test(o),
@@ -320,7 +260,7 @@ describe("ReplicaSet", () => {
 
   test("delete rs kubia deletes its pods", async () => {
     await k.ok(["delete", "rs", "kubia"]);
-    await eventually(
+    await eventuallyMatches(
       "pods gone",
       () => pods(),
       (ps) => ps.length === 0,
@@ -332,13 +272,13 @@ describe("ReplicaSet", () => {
 
   test("the matchExpressions variant selects the same pods", async () => {
     assert.match(await k.ok(["create", "-f", kubiaRsExpr]), /replicaset.apps\/kubia created/);
-    const ps = await eventually(
+    const ps = await eventuallyMatches(
       "3 pods",
       () => pods(),
       (ps) => ps.length === 3,
     );
     for (const p of ps) assert.equal(p.metadata.ownerReferences?.[0]?.kind, "ReplicaSet");
-    const described = await eventually(
+    const described = await eventuallyMatches(
       "describe rs",
       () => k.ok(["describe", "rs", "kubia"]),
       (o) => /Replicas:\s+3 current \/ 3 desired/.test(o),
@@ -347,7 +287,7 @@ describe("ReplicaSet", () => {
     const foo = await pods("app=foo");
     assert.ok(!foo[0]!.metadata.ownerReferences?.length, "app=foo is not adopted");
     await k.ok(["delete", "rs", "kubia"]);
-    await eventually(
+    await eventuallyMatches(
       "pods gone",
       () => pods(),
       (ps) => ps.length === 0,

@@ -1,21 +1,18 @@
 // The scheduler inside `skiff server`, driven by the real kubectl 1.32: the chapter 3 nodeSelector journey.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { manifestsIn } from "../support/book.ts";
+import { eventually } from "../support/wait.ts";
 
 let server: RunningServer;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), "skiff-scheduler-"));
-
-function manifest(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const manifest = manifestsIn(dir);
 
 const nodeYaml = (name: string) => `apiVersion: v1
 kind: Node
@@ -49,22 +46,6 @@ spec:
     name: kubia
 `,
 );
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const start = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - start > timeoutMs)
-      throw new Error(`timed out waiting for ${what}: ${String(last ?? "")}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 before(async () => {
   server = await startServer();

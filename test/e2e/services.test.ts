@@ -2,21 +2,17 @@
 // ports, Endpoints and EndpointSlices from pods, user-written Endpoints, ExternalName.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { manifestsIn } from "../support/book.ts";
 
 let server: RunningServer;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), "skiff-services-"));
-
-function manifest(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const manifest = manifestsIn(dir);
 
 async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const start = Date.now();
