@@ -25,11 +25,18 @@ export class ApiServerMetrics {
   readonly watchEvents = this.registry.register(
     new Counter("apiserver_watch_events_total", "Number of events sent in watch clients"),
   );
+  /** Upstream's name for storage latency, with upstream's labels (operation, type). */
   readonly storageLatency = this.registry.register(
     new Histogram(
-      "apiserver_storage_request_duration_seconds",
-      "Storage request latency in seconds by operation.",
+      "etcd_request_duration_seconds",
+      "Etcd request latency in seconds for each operation and object type.",
       [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    ),
+  );
+  readonly storageObjects = this.registry.register(
+    new Gauge(
+      "apiserver_storage_objects",
+      "Number of stored objects at the time of last check split by kind.",
     ),
   );
 

@@ -61,6 +61,8 @@ import { Registry } from "./registry/registry.ts";
 import type { UserInfo } from "./registry/strategy.ts";
 import { WatchBroadcaster } from "./watch/broadcaster.ts";
 import { NamespaceCache } from "./namespace-cache.ts";
+import { MeasuredStore } from "../storage/measured-store.ts";
+import { resources } from "../api/resources.ts";
 import { ServiceAllocator } from "./allocators/index.ts";
 import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
@@ -112,8 +114,12 @@ export class ApiServer {
 
   constructor(deps: ApiServerDeps) {
     this.deps = deps;
-    this.registry = new Registry(deps.store);
-    this.broadcaster = new WatchBroadcaster({ store: deps.store, logger: deps.logger });
+    // Every storage call is timed for /metrics; the wrapper is the only store the server uses.
+    const store = new MeasuredStore(deps.store, (operation, type, seconds) =>
+      this.metrics.storageLatency.observe({ operation, type }, seconds),
+    );
+    this.registry = new Registry(store);
+    this.broadcaster = new WatchBroadcaster({ store, logger: deps.logger });
     this.metrics = new ApiServerMetrics({
       storageRevision: () => this.broadcaster.revision,
       watchers: () => this.broadcaster.watcherCount(),
@@ -186,6 +192,20 @@ export class ApiServer {
       dryRun: scope.ctx.dryRun,
     });
     if (errs.length) throw invalid("", "Service", svc.metadata?.name ?? "", errs);
+  }
+
+  /** apiserver_storage_objects, counted when metrics are scraped. */
+  private async countStoredObjects(): Promise<void> {
+    const seen = new Set<string>();
+    for (const info of resources) {
+      if (seen.has(info.storagePrefix) || !info.verbs.includes("list")) continue;
+      seen.add(info.storagePrefix);
+      const n = await this.registry.storage.count(`/registry/${info.storagePrefix}/`);
+      this.metrics.storageObjects.set(
+        { resource: info.group ? `${info.resource}.${info.group}` : info.resource },
+        n,
+      );
+    }
   }
 
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */
@@ -334,6 +354,7 @@ export class ApiServer {
       }
     }
     if (path === "/metrics") {
+      await this.countStoredObjects();
       const text = this.metrics.registry.render();
       res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(text);

@@ -268,6 +268,9 @@ describe("metrics", () => {
     assert.ok(
       has("apiserver_request_duration_seconds_bucket", 'resource="configmaps"', 'verb="LIST"', 'le="0.05"'),
     );
+    assert.ok(has("etcd_request_duration_seconds_bucket", 'operation="create"', 'type="configmaps"'));
+    assert.ok(has("apiserver_storage_objects", 'resource="configmaps"'));
+    assert.ok(has("apiserver_storage_objects", 'resource="deployments.apps"'));
     assert.match(r.text, /apiserver_storage_revision \d+/);
     assert.match(r.text, /apiserver_watch_events_total \d+/);
   });
