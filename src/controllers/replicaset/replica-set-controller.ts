@@ -40,9 +40,6 @@ import {
 /** replica_set.go BurstReplicas: at most this many creates or deletes per sync. */
 export const burstReplicas = 500;
 
-/** How long status-only pod changes wait so that a burst of them is one sync. */
-const statusCoalesceMs = 100;
-
 /** Pods without a controller, by namespace: the only pods besides its own that a sync looks at. */
 const orphansByNamespaceIndex = "orphansByNamespace";
 
@@ -151,9 +148,7 @@ export class ReplicaSetController {
       if (!rs) return;
       const key = objectKey(rs);
       this.expectations.creationObserved(key);
-      // Mid-burst observations change only counts; the one that completes the burst syncs at once.
-      if (this.expectations.satisfiedExpectations(key)) this.queue.add(key);
-      else this.queue.addAfter(key, statusCoalesceMs);
+      this.queue.add(key);
       return;
     }
     // An orphan: wake every owner that might adopt it.
@@ -182,10 +177,7 @@ export class ReplicaSetController {
       const rs = this.resolveControllerRef(ns, curRef);
       if (!rs) return;
       const key = objectKey(rs);
-      // A status-only change (binding, readiness) only moves the counts in status: let a burst of
-      // them coalesce into one sync, since each sync walks all of the ReplicaSet's pods.
-      if (!labelChanged && !refChanged) this.queue.addAfter(key, statusCoalesceMs);
-      else this.queue.add(key);
+      this.queue.add(key);
       // replica_set.go: a pod that became ready is available minReadySeconds later; look again then.
       const mrs = minReadySeconds(rs);
       if (!isPodReady(old) && isPodReady(cur) && mrs > 0) this.queue.addAfter(key, mrs * 1000 + 1000);
