@@ -403,7 +403,6 @@ export class ApiServer {
       },
       headers: req.headers,
       body,
-      signal: AbortSignal.any([]),
     };
     await this.dispatch(scope, served, res);
   }

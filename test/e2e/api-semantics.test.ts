@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Api } from "../support/api.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { KUBIA_REPLICASET } from "../support/book.ts";
 
 let server: RunningServer;
 let api: Api;
@@ -194,27 +195,7 @@ describe("legacy API versions", () => {
     const k = new Kubectl(server.kubeconfig);
     const dir = mkdtempSync(join(tmpdir(), "skiff-legacy-"));
     const rs = join(dir, "kubia-replicaset.yaml");
-    writeFileSync(
-      rs,
-      `apiVersion: apps/v1beta2
-kind: ReplicaSet
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: luksa/kubia
-`,
-    );
+    writeFileSync(rs, KUBIA_REPLICASET);
     const ing = join(dir, "kubia-ingress.yaml");
     writeFileSync(
       ing,

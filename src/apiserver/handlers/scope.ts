@@ -13,7 +13,6 @@ export interface RequestScope {
   ctx: RequestContext;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer | undefined;
-  signal: AbortSignal;
 }
 
 /** The part of node's ServerResponse the handlers use, so an in-process transport can stand in. */
