@@ -9,7 +9,7 @@ import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { refFor } from "../refs.ts";
 import { getControllerOf, isNamespaceTerminating, newControllerRef } from "../util/index.ts";
-import { ClockRequeue } from "./clock-requeue.ts";
+import { ClockRequeue } from "../util/clock-requeue.ts";
 import {
   jobNameFor,
   mostRecentScheduleTime,

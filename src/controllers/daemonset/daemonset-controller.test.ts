@@ -6,7 +6,7 @@ import { RecordingClient } from "../../client/fake-client.ts";
 import { FakeInformer } from "../../client/fake-informer.ts";
 import { FakeClock } from "../../util/clock.ts";
 import { silentLogger } from "../../util/logger.ts";
-import { computeHash } from "../deployment/pod-template-hash.ts";
+import { computeHash } from "../util/pod-template-hash.ts";
 import { controllerRevisionHashLabel, DaemonSetController } from "./daemonset-controller.ts";
 import { nodeShouldRunDaemonPod } from "./node-should-run.ts";
 

@@ -7,9 +7,9 @@ import type { ApiClient, SharedInformer } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
-import { ClockRequeue } from "../cronjob/clock-requeue.ts";
-import { computeHash } from "../deployment/pod-template-hash.ts";
-import { orphanPodsIndex, orphanPodsIndexer } from "../job/pod-indexes.ts";
+import { ClockRequeue } from "../util/clock-requeue.ts";
+import { computeHash } from "../util/pod-template-hash.ts";
+import { orphanPodsIndex, orphanPodsIndexer } from "../util/pod-indexes.ts";
 import { refFor } from "../refs.ts";
 import {
   ControllerExpectations,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { alreadyExists } from "../../apimachinery/status-error.ts";
-import { computeHash } from "./pod-template-hash.ts";
+import { computeHash } from "../util/pod-template-hash.ts";
 import {
   deployment,
   drainQueue,

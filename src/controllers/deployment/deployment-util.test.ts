@@ -8,7 +8,7 @@ import {
   resolveFenceposts,
   setNewReplicaSetAnnotations,
 } from "./deployment-util.ts";
-import { equalIgnoreHash } from "./pod-template-hash.ts";
+import { equalIgnoreHash } from "../util/pod-template-hash.ts";
 import { deployment, replicaSet, template } from "./test-fixtures.ts";
 
 test("resolveFenceposts rounds surge up, unavailability down, and never leaves both at zero", () => {

@@ -1,6 +1,6 @@
 // Helpers of pkg/controller/deployment/util/deployment_util.go and pkg/controller/controller_utils.go.
 import type { OwnerReference } from "../../apimachinery/meta.ts";
-import { equalIgnoreHash } from "./pod-template-hash.ts";
+import { equalIgnoreHash } from "../util/pod-template-hash.ts";
 import type {
   Deployment,
   DeploymentCondition,

@@ -8,7 +8,7 @@ import {
   revisionOf,
   setDeploymentAnnotationsTo,
 } from "./deployment-util.ts";
-import { equalIgnoreHash, podTemplateHashLabel } from "./pod-template-hash.ts";
+import { equalIgnoreHash, podTemplateHashLabel } from "../util/pod-template-hash.ts";
 import { updateDeployment } from "./status-writer.ts";
 import { getAllReplicaSetsAndSyncRevision } from "./sync.ts";
 import type { Deployment, ReplicaSet } from "./types.ts";

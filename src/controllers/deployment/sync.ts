@@ -39,7 +39,12 @@ import {
   setReplicasAnnotations,
   specReplicas,
 } from "./deployment-util.ts";
-import { canonicalJson, computeHash, equalIgnoreHash, podTemplateHashLabel } from "./pod-template-hash.ts";
+import {
+  canonicalJson,
+  computeHash,
+  equalIgnoreHash,
+  podTemplateHashLabel,
+} from "../util/pod-template-hash.ts";
 import { updateDeploymentStatus, updateReplicaSet } from "./status-writer.ts";
 import type { Deployment, DeploymentStatus, PodTemplate, ReplicaSet } from "./types.ts";
 

@@ -6,7 +6,7 @@ import type { ResourceRef } from "../../client/rest-client.ts";
 import { FakeClock, rfc3339 } from "../../util/clock.ts";
 import { silentLogger } from "../../util/logger.ts";
 import { DeploymentController } from "./deployment-controller.ts";
-import { computeHash, podTemplateHashLabel } from "./pod-template-hash.ts";
+import { computeHash, podTemplateHashLabel } from "../util/pod-template-hash.ts";
 import type { Deployment, DeploymentSpec, PodTemplate, ReplicaSet } from "./types.ts";
 
 export const t0 = Date.parse("2024-01-01T00:00:00Z");

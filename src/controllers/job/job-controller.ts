@@ -8,7 +8,7 @@ import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Clock } from "../../util/clock.ts";
 import { rfc3339 } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
-import { ClockRequeue } from "../cronjob/clock-requeue.ts";
+import { ClockRequeue } from "../util/clock-requeue.ts";
 import { refFor } from "../refs.ts";
 import {
   ControllerExpectations,
@@ -38,7 +38,7 @@ import {
   formatIndexes,
   parseIndexes,
 } from "./indexed.ts";
-import { orphanPodsIndex, orphanPodsIndexer } from "./pod-indexes.ts";
+import { orphanPodsIndex, orphanPodsIndexer } from "../util/pod-indexes.ts";
 
 export const jobTrackingFinalizer = "batch.kubernetes.io/job-tracking";
 /** MaxUncountedPods and MaxPodCreateDeletePerSync */

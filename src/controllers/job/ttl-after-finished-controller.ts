@@ -5,7 +5,7 @@ import type { ApiClient, SharedInformer } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
-import { ClockRequeue } from "../cronjob/clock-requeue.ts";
+import { ClockRequeue } from "../util/clock-requeue.ts";
 import { refFor } from "../refs.ts";
 
 const jobsRef = refFor("batch", "jobs");

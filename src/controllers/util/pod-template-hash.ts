@@ -1,5 +1,6 @@
-// The pod-template-hash of a Deployment's ReplicaSets (pkg/controller/controller_utils.go ComputeHash).
-import type { PodTemplate } from "./types.ts";
+// The hash of a pod template (pkg/controller/controller_utils.go ComputeHash): Deployments name their ReplicaSets by it, DaemonSets label their pods with it.
+/** Any pod template: only its JSON form is hashed. */
+type PodTemplate = { metadata?: { labels?: Record<string, string> } };
 
 export const podTemplateHashLabel = "pod-template-hash";
 
