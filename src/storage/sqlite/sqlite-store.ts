@@ -10,18 +10,10 @@ import {
   type StoreEvent,
   type WatchHandlers,
 } from "../types.ts";
-import { openSchema, readLastRevision, readMeta, writeMeta } from "./schema.ts";
+import { type Committer, InlineCommitter, WorkerCommitter } from "./committer.ts";
+import { compactedKey, outcomeError, type Row, rowToKv, type WriteOp } from "./log-writer.ts";
+import { openSchema, readLastRevision, readMeta } from "./schema.ts";
 import { SqliteWatcher } from "./sqlite-watcher.ts";
-
-interface Row {
-  id: number;
-  name: string;
-  created: number;
-  deleted: number;
-  create_revision: number;
-  prev_revision: number;
-  value: string;
-}
 
 interface HistoryRow extends Row {
   prev_id: number | null;
@@ -29,41 +21,34 @@ interface HistoryRow extends Row {
   prev_value: string | null;
 }
 
-type WriteOp =
-  | { kind: "create"; key: string; value: string }
-  | { kind: "update"; key: string; value: string; expected: number }
-  | { kind: "delete"; key: string; expected: number };
-
 interface PendingWrite {
   op: WriteOp;
   resolve(kv: KeyValue): void;
   reject(err: unknown): void;
 }
 
-/** Bounds how long one group commit holds the event loop. */
+/** Bounds one group commit. */
 const maxBatch = 2000;
-/** Rows per step of a watch replay, revisions per step of compaction; the event loop runs between steps. */
+/** Rows per step of a watch replay; the event loop runs between steps. */
 const defaultReplayPage = 1000;
-const compactChunk = 1000;
 
 export interface SqliteStoreOptions {
   /** Rows per step of a watch replay (tests use tiny pages so replays interleave with commits). */
   replayPageSize?: number;
+  /** Commit on the calling thread even for a file (in-memory databases always do). */
+  inlineWrites?: boolean;
 }
 
 /** Above every key: keys are ASCII paths, and no UTF-8 text sorts after U+10FFFF. */
 const keySpaceEnd = String.fromCodePoint(0x10ffff);
 
-const compactedKey = "compact_revision";
-/** How far compaction has actually deleted rows; behind compactedKey only after a crash mid-compaction. */
-const compactDoneKey = "compact_done";
-
 /**
  * The embedded store: an append-only revision log in SQLite. One process owns the file; the
  * current revision is kept in memory and every write goes through this object.
  *
- * Writes are group-committed: all writes queued before the next turn of the event loop run in
- * one transaction, each with its own guard, and their promises resolve after COMMIT (fsynced).
+ * Writes are group-committed: one batch at a time is committing, and all writes queued meanwhile
+ * form the next one, each with its own guard; their promises resolve after COMMIT (fsynced).
+ * A file's commits run on a worker thread (see WorkerCommitter), so fsync never blocks the loop.
  * A list or get at a revision above the current one reads at the current revision; the result's
  * revision says which.
  */
@@ -74,17 +59,16 @@ export class SqliteStore implements Store {
   private compactRev: number;
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
+  private inFlight?: Promise<void>;
+  private readonly committer: Committer;
   private closing = false;
   private closed = false;
   private readonly watchers = new Set<SqliteWatcher>();
   private compaction: Promise<void> = Promise.resolve();
   private readonly latestStmt: StatementSync;
-  private readonly insertStmt: StatementSync;
   private readonly listStmt: StatementSync;
   private readonly countStmt: StatementSync;
   private readonly historyStmt: StatementSync;
-  private readonly compactPrevStmt: StatementSync;
-  private readonly compactTombstonesStmt: StatementSync;
 
   private readonly replayPage: number;
 
@@ -96,9 +80,6 @@ export class SqliteStore implements Store {
     this.compactRev = readMeta(this.db, compactedKey);
     this.latestStmt = this.db.prepare(
       "SELECT id, name, created, deleted, create_revision, prev_revision, value FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1",
-    );
-    this.insertStmt = this.db.prepare(
-      "INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     // Walks the (name, id) index in key order and keeps the newest row of each key at the
     // revision, so LIMIT stops the scan early instead of grouping the whole prefix first.
@@ -121,10 +102,8 @@ export class SqliteStore implements Store {
        WHERE k.id > ?1 AND k.id <= ?2 AND k.name >= ?3 AND k.name < ?4
        ORDER BY k.id LIMIT ?5`,
     );
-    this.compactPrevStmt = this.db.prepare(
-      "DELETE FROM kv WHERE id IN (SELECT prev_revision FROM kv WHERE id > ? AND id <= ? AND prev_revision > 0)",
-    );
-    this.compactTombstonesStmt = this.db.prepare("DELETE FROM kv WHERE id > ? AND id <= ? AND deleted = 1");
+    this.committer =
+      path === ":memory:" || opts.inlineWrites ? new InlineCommitter(this.db) : new WorkerCommitter(path);
   }
 
   /** Opens (creating if needed) the store in a file, or in memory for ":memory:". */
@@ -225,8 +204,12 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    while (this.queue.length > 0) this.flush();
+    while (this.inFlight || this.queue.length > 0) {
+      if (!this.inFlight) this.flush();
+      await this.inFlight;
+    }
     await this.compaction;
+    await this.committer.close();
     for (const w of this.watchers) w.fail(new StorageError("Unavailable", w.prefix));
     this.watchers.clear();
     this.closed = true;
@@ -249,108 +232,47 @@ export class SqliteStore implements Store {
     if (this.closing) return Promise.reject(new StorageError("Unavailable", op.key));
     return new Promise<KeyValue>((resolve, reject) => {
       this.queue.push({ op, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate, not a microtask: requests read in the same I/O phase join the batch.
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
+      this.scheduleFlush();
     });
   }
 
-  /** One group commit. Synchronous from BEGIN to COMMIT, so no read ever sees half a batch. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inFlight) return;
+    this.flushScheduled = true;
+    // setImmediate, not a microtask: requests read in the same I/O phase join the batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Sends one group commit; the writes that queue up while it runs form the next. */
   private flush(): void {
-    if (this.queue.length === 0) return;
+    if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue.length > maxBatch ? this.queue.splice(0, maxBatch) : this.queue;
     if (batch === this.queue) this.queue = [];
-    if (this.queue.length > 0 && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
+    this.inFlight = this.committer
+      .commit(batch.map((p) => p.op))
+      .then(
+        (result) => {
+          this.rev = result.revision;
+          const events: StoreEvent[] = [];
+          for (const o of result.outcomes) if (o.ok) events.push(o.event);
+          if (events.length > 0) for (const w of this.watchers) w.offer(events);
+          batch.forEach((p, i) => {
+            const o = result.outcomes[i];
+            if (o.ok) p.resolve(o.event.kv);
+            else p.reject(outcomeError(o));
+          });
+        },
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+        if (this.queue.length > 0) this.scheduleFlush();
       });
-    }
-
-    const outcomes: Array<{ ok: true; kv: KeyValue } | { ok: false; err: unknown }> = [];
-    const events: StoreEvent[] = [];
-    let rev = this.rev;
-    try {
-      this.db.exec("BEGIN IMMEDIATE");
-      for (const p of batch) {
-        try {
-          const ev = this.apply(p.op, rev + 1);
-          rev++;
-          events.push(ev);
-          outcomes.push({ ok: true, kv: ev.kv });
-        } catch (err) {
-          outcomes.push({ ok: false, err });
-        }
-      }
-      this.db.exec("COMMIT");
-    } catch (err) {
-      if (this.db.isTransaction) {
-        try {
-          this.db.exec("ROLLBACK");
-        } catch {
-          // The transaction is already gone; the revision is re-read below either way.
-        }
-      }
-      this.rev = readLastRevision(this.db);
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    this.rev = rev;
-    if (events.length > 0) for (const w of this.watchers) w.offer(events);
-    batch.forEach((p, i) => {
-      const o = outcomes[i];
-      if (o.ok) p.resolve(o.kv);
-      else p.reject(o.err);
-    });
-  }
-
-  /** Checks one write's guard against the log (including earlier writes of this batch) and appends its row. */
-  private apply(op: WriteOp, revision: number): StoreEvent {
-    const latest = this.latestStmt.get(op.key) as Row | undefined;
-    const live = latest && !latest.deleted ? latest : undefined;
-    if (op.kind === "create") {
-      if (live) throw new StorageError("KeyExists", op.key);
-      this.insert(op.key, revision, 1, 0, revision, latest?.id ?? 0, op.value);
-      const kv = { key: op.key, value: op.value, createRevision: revision, modRevision: revision };
-      return { type: "create", key: op.key, revision, kv };
-    }
-    if (!live) throw new StorageError("NotFound", op.key);
-    const prev = rowToKv(live);
-    if (op.kind === "update" || op.expected !== 0) {
-      if (live.id !== op.expected) throw new StorageError("Conflict", op.key, { current: prev });
-    }
-    const value = op.kind === "update" ? op.value : live.value;
-    this.insert(op.key, revision, 0, op.kind === "delete" ? 1 : 0, live.create_revision, live.id, value);
-    const kv = { key: op.key, value, createRevision: live.create_revision, modRevision: revision };
-    return { type: op.kind, key: op.key, revision, kv, prev };
-  }
-
-  private insert(
-    key: string,
-    id: number,
-    created: number,
-    deleted: number,
-    createRevision: number,
-    prevRevision: number,
-    value: string,
-  ): void {
-    try {
-      this.insertStmt.run(id, key, created, deleted, createRevision, prevRevision, value);
-    } catch (err) {
-      // Only reachable if another process wrote the file behind our back: the unique
-      // (name, prev_revision) index refuses the second write from the same base.
-      if (err instanceof Error && /UNIQUE/.test(err.message)) {
-        const row = this.latestStmt.get(key) as Row | undefined;
-        throw new StorageError("Conflict", key, { current: row && !row.deleted ? rowToKv(row) : undefined });
-      }
-      throw err;
-    }
   }
 
   private async replay(w: SqliteWatcher): Promise<void> {
@@ -382,35 +304,11 @@ export class SqliteStore implements Store {
   private async compactTo(revision: number): Promise<void> {
     if (this.closing) return;
     const target = Math.min(revision, this.rev);
-    if (target > this.compactRev) {
-      // Published first: from here on, reads and watches below target fail instead of seeing
-      // a log with holes in it.
-      writeMeta(this.db, compactedKey, target);
-      this.compactRev = target;
-    }
-    let done = readMeta(this.db, compactDoneKey);
-    while (done < this.compactRev && !this.closing) {
-      const upTo = Math.min(done + compactChunk, this.compactRev);
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        // Rows replaced by a write at or before the target, then tombstones at or before it
-        // (a tombstone's own predecessor is removed by the first statement).
-        this.compactPrevStmt.run(done, upTo);
-        this.compactTombstonesStmt.run(done, upTo);
-        writeMeta(this.db, compactDoneKey, upTo);
-        this.db.exec("COMMIT");
-      } catch (err) {
-        if (this.db.isTransaction) this.db.exec("ROLLBACK");
-        throw err;
-      }
-      done = upTo;
-      await yieldToLoop();
-    }
+    // Published first: from here on, reads and watches below target fail instead of seeing
+    // a log with holes in it.
+    if (target > this.compactRev) this.compactRev = target;
+    await this.committer.compact(this.compactRev);
   }
-}
-
-function rowToKv(row: Pick<Row, "id" | "name" | "create_revision" | "value">): KeyValue {
-  return { key: row.name, value: row.value, createRevision: row.create_revision, modRevision: row.id };
 }
 
 function historyRowToEvent(row: HistoryRow): StoreEvent {
