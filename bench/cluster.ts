@@ -1,6 +1,7 @@
 // Control-loop benchmark: 1,000 simulated nodes, then a Deployment of 10,000 replicas, timed from
 // create until every pod is Running; scheduler and pod-creation rates from the pods' own events;
-// server RSS at 10k pods. Run: node bench/cluster.ts [--nodes N] [--replicas N]
+// server RSS at 10k pods. Run: node bench/cluster.ts [--nodes N] [--replicas N] [--pods [--timeline]]
+// [--requests] (API requests made for the Deployment, by verb and resource)
 import { Agent, request } from "node:https";
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -53,6 +54,25 @@ function send(method: string, path: string, body?: unknown): Promise<{ status: n
 
 function rssMb(): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.proc.pid}/status`, "utf8"))![1]) / 1024;
+}
+
+/** CPU seconds (user + system, every thread) the server has used so far. */
+function cpuSeconds(): number {
+  const fields = readFileSync(`/proc/${server.proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), counted from the state field (3) here.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** apiserver_request_total summed by verb, resource and subresource. */
+async function requestCounts(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const line of (await send("GET", "/metrics")).text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? "";
+    const key = `${label("verb")} ${label("resource")}${label("subresource") ? "/" + label("subresource") : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+  }
+  return counts;
 }
 
 /** Follows the Deployment, or every pod (--pods), through one watch. */
@@ -132,6 +152,8 @@ try {
   );
   lines.push(`| server RSS with ${NODES} nodes, no pods | ${rssMb().toFixed(0)} MB | |`);
 
+  const requestsBefore = argv.includes("--requests") ? await requestCounts() : undefined;
+  const cpuBefore = cpuSeconds();
   t = performance.now();
   const r = await send("POST", "/apis/apps/v1/namespaces/default/deployments", {
     apiVersion: "apps/v1",
@@ -170,6 +192,16 @@ try {
     timer.unref();
   });
   const allRunning = performance.now() - t;
+  const cpuUsed = cpuSeconds() - cpuBefore;
+  if (requestsBefore) {
+    // API requests the control loops made for the Deployment, by verb and resource.
+    const after = await requestCounts();
+    const rows = [...after]
+      .map(([k, n]) => [k, n - (requestsBefore.get(k) ?? 0)] as const)
+      .filter(([, n]) => n >= 10)
+      .sort((a, b) => b[1] - a[1]);
+    for (const [k, n] of rows) process.stderr.write(`${String(n).padStart(8)} ${k}\n`);
+  }
   if (argv.includes("--timeline") && MODE === "pods") {
     // Pods created / bound / Running by each second after the Deployment was created.
     const upTo = (m: Map<string, number>, sec: number) =>
@@ -189,6 +221,7 @@ try {
       ? `| Deployment of ${REPLICAS} replicas: create → all pods Running (following every pod) | ${(allRunning / 1000).toFixed(1)} s | |`
       : `| Deployment of ${REPLICAS} replicas: create → all replicas ready (as \`rollout status\` sees it) | ${(allRunning / 1000).toFixed(1)} s | < 15 s |`,
   );
+  lines.push(`| server CPU time (all threads) from create to all ready | ${cpuUsed.toFixed(1)} s | |`);
   if (MODE === "pods") {
     const c = span(created);
     const b = span(bound);

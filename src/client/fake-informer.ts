@@ -1,15 +1,16 @@
+import { deepFreeze } from "../apimachinery/freeze.ts";
 import type { KObject } from "../apimachinery/meta.ts";
 import { objectKey, type InformerHandlers } from "./informer.ts";
 import type { SharedInformer } from "./interface.ts";
 
-/** An informer whose cache tests fill directly; handlers fire as a real informer's would. */
+/** An informer whose cache tests fill directly; handlers fire as a real informer's would, on frozen objects. */
 export class FakeInformer implements SharedInformer {
   private readonly cache = new Map<string, KObject>();
   private readonly handlers: InformerHandlers[] = [];
   private readonly indexers = new Map<string, (o: KObject) => string[]>();
 
   constructor(objects: KObject[] = []) {
-    for (const o of objects) this.cache.set(objectKey(o), o);
+    for (const o of objects) this.cache.set(objectKey(o), deepFreeze(o));
   }
 
   on(h: InformerHandlers): void {
@@ -46,6 +47,7 @@ export class FakeInformer implements SharedInformer {
   }
 
   add(o: KObject): void {
+    deepFreeze(o);
     const old = this.cache.get(objectKey(o));
     this.cache.set(objectKey(o), o);
     for (const h of this.handlers) {

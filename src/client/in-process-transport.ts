@@ -1,22 +1,24 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { ApiRequest, ServeSink } from "../apiserver/server.ts";
 import type { UserInfo } from "../apiserver/registry/strategy.ts";
-import type { Transport, TransportResponse } from "./transport.ts";
+import type { Transport, TransportResponse, WatchEventChunk } from "./transport.ts";
 
 /** The API server's handler chain, as the in-process transport needs it. */
 export interface InProcessServer {
   serve(req: ApiRequest, user: UserInfo | undefined, res: ServeSink): Promise<void>;
 }
 
+const eventWeight = 1024;
+
 /**
  * A response that streams to an in-process reader instead of a socket. It fires "close" when the
  * reader goes away (as a dropped connection would) and after the end.
  */
-class InProcessResponse implements ServeSink, AsyncIterable<string> {
+class InProcessResponse implements ServeSink, AsyncIterable<string | WatchEventChunk> {
   statusCode = 200;
   headersSent = false;
   writableLength = 0;
-  private readonly chunks: string[] = [];
+  private readonly chunks: Array<string | WatchEventChunk> = [];
   private ended = false;
   private closed = false;
   private wake?: () => void;
@@ -38,6 +40,16 @@ class InProcessResponse implements ServeSink, AsyncIterable<string> {
     if (!this.headersSent) this.writeHead(this.statusCode);
     this.chunks.push(chunk);
     this.writableLength += chunk.length;
+    this.wake?.();
+    return true;
+  }
+
+  writeEvent(type: string, object: unknown): boolean {
+    if (this.closed) return false;
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    this.chunks.push({ type, object });
+    // Not bytes, but enough for the server's bound on what a slow reader leaves unread.
+    this.writableLength += eventWeight;
     this.wake?.();
     return true;
   }
@@ -64,12 +76,12 @@ class InProcessResponse implements ServeSink, AsyncIterable<string> {
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+  async *[Symbol.asyncIterator](): AsyncIterator<string | WatchEventChunk> {
     try {
       for (;;) {
         while (this.chunks.length) {
           const c = this.chunks.shift()!;
-          this.writableLength -= c.length;
+          this.writableLength -= typeof c === "string" ? c.length : eventWeight;
           yield c;
         }
         if (this.ended) return;

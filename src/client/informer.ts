@@ -1,3 +1,4 @@
+import { deepFreeze } from "../apimachinery/freeze.ts";
 import type { KObject } from "../apimachinery/meta.ts";
 import { StatusError } from "../apimachinery/status-error.ts";
 import type { Logger } from "../util/logger.ts";
@@ -17,7 +18,8 @@ export function objectKey(obj: KObject): string {
 
 /**
  * client-go's shared informer: list, then watch from the list's resourceVersion, keeping a local
- * cache; on 410 Expired or a dropped stream it re-lists and reconciles the cache.
+ * cache; on 410 Expired or a dropped stream it re-lists and reconciles the cache. Cached objects
+ * are frozen: in-process they are the API server's own, and every handler shares them.
  */
 export class Informer implements SharedInformer {
   readonly ref: ResourceRef;
@@ -107,6 +109,7 @@ export class Informer implements SharedInformer {
   }
 
   private put(obj: KObject): void {
+    deepFreeze(obj);
     const key = objectKey(obj);
     const old = this.cache.get(key);
     this.cache.set(key, obj);

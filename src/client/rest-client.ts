@@ -179,6 +179,11 @@ export class RestClient implements ApiClient {
     let buf = "";
     try {
       for await (const chunk of res.body) {
+        if (typeof chunk === "object" && !Buffer.isBuffer(chunk)) {
+          // In-process: the event comes decoded; text chunks always end on a line, so buf is empty.
+          onEvent(chunk.type, chunk.object as KObject);
+          continue;
+        }
         buf += typeof chunk === "string" ? chunk : chunk.toString("utf8");
         let nl: number;
         while ((nl = buf.indexOf("\n")) >= 0) {
@@ -195,12 +200,12 @@ export class RestClient implements ApiClient {
   }
 }
 
-async function readAll(body: AsyncIterable<Buffer | string>): Promise<string> {
+async function readAll(body: TransportResponse["body"]): Promise<string> {
   let text = "";
   const chunks: Buffer[] = [];
   for await (const c of body) {
     if (typeof c === "string") text += c;
-    else chunks.push(c);
+    else if (Buffer.isBuffer(c)) chunks.push(c);
   }
   return chunks.length ? Buffer.concat(chunks).toString("utf8") : text;
 }

@@ -1,8 +1,14 @@
 import { Agent, request as httpsRequest } from "node:https";
 
+/** A watch event handed over as an object by an in-process transport (already decoded, frozen). */
+export interface WatchEventChunk {
+  type: string;
+  object: unknown;
+}
+
 export interface TransportResponse {
   statusCode: number;
-  body: AsyncIterable<Buffer | string>;
+  body: AsyncIterable<Buffer | string | WatchEventChunk>;
 }
 
 /** How a client's requests reach an API server: HTTPS, or in-process through the same handler chain. */

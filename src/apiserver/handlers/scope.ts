@@ -24,4 +24,9 @@ export interface ResponseSink {
   readonly writableLength: number;
   readonly headersSent: boolean;
   flushHeaders?(): void;
+  /**
+   * An in-process reader takes watch events as objects: no encoding for it, no parsing on its side.
+   * The objects are frozen and shared with the watch cache.
+   */
+  writeEvent?(type: string, object: unknown): boolean;
 }

@@ -1,4 +1,5 @@
 import { apiVersionOf } from "../../api/resources.ts";
+import { deepFreeze } from "../../apimachinery/freeze.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
 import { badRequest, expired, StatusError } from "../../apimachinery/status-error.ts";
 import { StorageError } from "../../storage/types.ts";
@@ -106,6 +107,19 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
     res.write(text);
     if (res.writableLength > maxBuffered) finish();
   };
+  const objectSink = scope.output.kind === "table" ? undefined : res.writeEvent?.bind(res);
+  const emit = (type: EventType, obj: KObject, cached?: CachedEvent) => {
+    if (!objectSink) return send(line(type, obj, cached));
+    if (ended) return;
+    const key = `${scope.output.kind}:${flavor}`;
+    let rendered = cached?.rendered?.get(key);
+    if (!rendered) {
+      rendered = deepFreeze(renderObject(scope, obj));
+      if (cached) (cached.rendered ??= new Map()).set(key, rendered);
+    }
+    objectSink(type, rendered);
+    if (res.writableLength > maxBuffered) finish();
+  };
   const bookmark = (extra?: Record<string, string>) => {
     const obj: KObject = {
       kind: scope.info.kind,
@@ -128,7 +142,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
 
   let sent = 0;
   for (const item of initialItems) {
-    send(line("ADDED", item));
+    emit("ADDED", item);
     sent++;
   }
   if (sendInitial === "true" && bookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
@@ -144,7 +158,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
           lastRevision = e.revision;
           const type = eventTypeFor(e, filter);
           if (!type) continue;
-          send(line(type, e.object, e));
+          emit(type, e.object, e);
           n++;
         }
         deps.onEventsSent?.(n);

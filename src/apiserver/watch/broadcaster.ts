@@ -15,6 +15,8 @@ export interface CachedEvent {
   readonly prevObject?: KObject;
   /** Serialized forms by response flavour, so N watchers of one kind encode once. */
   encoded?: Map<string, string>;
+  /** Frozen rendered objects by response flavour, for in-process watchers. */
+  rendered?: Map<string, unknown>;
 }
 
 export interface Subscriber {

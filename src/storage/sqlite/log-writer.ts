@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type KeyValue, StorageError, type StorageErrorCode, type StoreEvent } from "../types.ts";
-import { readLastRevision, readMeta, writeMeta } from "./schema.ts";
+import { readMeta, writeMeta } from "./schema.ts";
 
 export interface Row {
   id: number;
@@ -49,7 +49,6 @@ export function outcomeError(o: Exclude<WriteOutcome, { ok: true }>): Error {
  */
 export class LogWriter {
   private readonly db: DatabaseSync;
-  private rev: number;
   private readonly latestStmt: StatementSync;
   private readonly insertStmt: StatementSync;
   private readonly compactPrevStmt: StatementSync;
@@ -57,7 +56,6 @@ export class LogWriter {
 
   constructor(db: DatabaseSync) {
     this.db = db;
-    this.rev = readLastRevision(db);
     this.latestStmt = db.prepare(
       "SELECT id, name, created, deleted, create_revision, prev_revision, value FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1",
     );
@@ -70,10 +68,14 @@ export class LogWriter {
     this.compactTombstonesStmt = db.prepare("DELETE FROM kv WHERE id > ? AND id <= ? AND deleted = 1");
   }
 
-  /** One group commit: every write with its own guard, all in one transaction. Throws if the transaction fails. */
-  commit(ops: WriteOp[]): BatchResult {
+  /**
+   * One group commit: every write with its own guard, all in one transaction, revisions counting on
+   * from base (the caller's last committed revision; one writer at a time). Throws if the
+   * transaction fails, having rolled it back.
+   */
+  commit(ops: WriteOp[], base: number): BatchResult {
     const outcomes: WriteOutcome[] = [];
-    let rev = this.rev;
+    let rev = base;
     try {
       this.db.exec("BEGIN IMMEDIATE");
       for (const op of ops) {
@@ -95,13 +97,11 @@ export class LogWriter {
         try {
           this.db.exec("ROLLBACK");
         } catch {
-          // The transaction is already gone; the revision is re-read below either way.
+          // The transaction is already gone.
         }
       }
-      this.rev = readLastRevision(this.db);
       throw err;
     }
-    this.rev = rev;
     return { revision: rev, outcomes };
   }
 

@@ -66,3 +66,50 @@ test("sqlite: a list at a revision not reached yet reads at the current one", as
     await store.close();
   }
 });
+
+// Commits move to the worker thread after the first batch.
+storeContract("sqlite file, worker writes", async () =>
+  SqliteStore.open(join(dir, `store-${n++}.db`), { writer: { kind: "adaptive", busyBatch: 1 } }),
+);
+
+test("sqlite: commits that move between the worker thread and inline lose and reorder nothing", async () => {
+  let now = 0;
+  const store = SqliteStore.open(join(dir, "adaptive.db"), {
+    writer: { kind: "adaptive", busyBatch: 4, busyRowsPerSecond: 1e9, idleMs: 50, now: () => now },
+  });
+  const seen: number[] = [];
+  const ac = new AbortController();
+  store.watch("/k/", 0, ac.signal, {
+    onEvents: (evs) => seen.push(...evs.map((e) => e.revision)),
+    onError: (err) => assert.fail(err),
+  });
+  try {
+    let written = 0;
+    for (let phase = 0; phase < 6; phase++) {
+      if (phase % 2 === 0) {
+        // Busy: many writes at once, until the worker has taken over.
+        const deadline = Date.now() + 5000;
+        while (store.writerSwitches().length <= phase && Date.now() < deadline) {
+          await Promise.all(Array.from({ length: 8 }, () => store.create(`/k/${written++}`, "v")));
+        }
+      } else {
+        // Quiet: single writes with time passing, until commits are inline again.
+        now += 100;
+        while (store.writerSwitches().length <= phase) await store.create(`/k/${written++}`, "v");
+      }
+    }
+    assert.deepEqual(store.writerSwitches(), ["worker", "inline", "worker", "inline", "worker", "inline"]);
+    const rev = await store.currentRevision();
+    assert.equal(rev, written);
+    assert.equal((await store.list("/k/")).items.length, written);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: written }, (_, i) => i + 1),
+      "every revision once, in order",
+    );
+  } finally {
+    ac.abort();
+    await store.close();
+  }
+});

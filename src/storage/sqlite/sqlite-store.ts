@@ -10,7 +10,7 @@ import {
   type StoreEvent,
   type WatchHandlers,
 } from "../types.ts";
-import { type Committer, InlineCommitter, WorkerCommitter } from "./committer.ts";
+import { AdaptiveCommitter, type AdaptiveOptions, type Committer, InlineCommitter } from "./committer.ts";
 import { compactedKey, outcomeError, type Row, rowToKv, type WriteOp } from "./log-writer.ts";
 import { openSchema, readLastRevision, readMeta } from "./schema.ts";
 import { SqliteWatcher } from "./sqlite-watcher.ts";
@@ -35,8 +35,11 @@ const defaultReplayPage = 1000;
 export interface SqliteStoreOptions {
   /** Rows per step of a watch replay (tests use tiny pages so replays interleave with commits). */
   replayPageSize?: number;
-  /** Commit on the calling thread even for a file (in-memory databases always do). */
-  inlineWrites?: boolean;
+  /**
+   * Where a file's commits run: on the calling thread, or on a worker thread while writes are many
+   * (the default, tuned by the adaptive options). In-memory databases always commit inline.
+   */
+  writer?: "inline" | ({ kind: "adaptive" } & AdaptiveOptions);
 }
 
 /** Above every key: keys are ASCII paths, and no UTF-8 text sorts after U+10FFFF. */
@@ -48,7 +51,7 @@ const keySpaceEnd = String.fromCodePoint(0x10ffff);
  *
  * Writes are group-committed: one batch at a time is committing, and all writes queued meanwhile
  * form the next one, each with its own guard; their promises resolve after COMMIT (fsynced).
- * A file's commits run on a worker thread (see WorkerCommitter), so fsync never blocks the loop.
+ * A file's commits move to a worker thread while writes are many (see AdaptiveCommitter).
  * A list or get at a revision above the current one reads at the current revision; the result's
  * revision says which.
  */
@@ -103,7 +106,9 @@ export class SqliteStore implements Store {
        ORDER BY k.id LIMIT ?5`,
     );
     this.committer =
-      path === ":memory:" || opts.inlineWrites ? new InlineCommitter(this.db) : new WorkerCommitter(path);
+      path === ":memory:" || opts.writer === "inline"
+        ? new InlineCommitter(this.db)
+        : new AdaptiveCommitter(this.db, path, opts.writer);
   }
 
   /** Opens (creating if needed) the store in a file, or in memory for ":memory:". */
@@ -186,6 +191,11 @@ export class SqliteStore implements Store {
     void this.replay(w);
   }
 
+  /** Where commits have run so far: "worker" and "inline" for each move (adaptive writers only). */
+  writerSwitches(): readonly string[] {
+    return this.committer instanceof AdaptiveCommitter ? this.committer.switches : [];
+  }
+
   async currentRevision(): Promise<number> {
     return this.rev;
   }
@@ -252,7 +262,10 @@ export class SqliteStore implements Store {
     const batch = this.queue.length > maxBatch ? this.queue.splice(0, maxBatch) : this.queue;
     if (batch === this.queue) this.queue = [];
     this.inFlight = this.committer
-      .commit(batch.map((p) => p.op))
+      .commit(
+        batch.map((p) => p.op),
+        this.rev,
+      )
       .then(
         (result) => {
           this.rev = result.revision;
@@ -266,6 +279,8 @@ export class SqliteStore implements Store {
           });
         },
         (err: unknown) => {
+          // Rolled back; but if the writer died after COMMIT, the log is ahead of what we know.
+          this.rev = Math.max(this.rev, readLastRevision(this.db));
           for (const p of batch) p.reject(err);
         },
       )

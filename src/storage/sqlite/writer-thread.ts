@@ -6,7 +6,8 @@ import { type BatchResult, LogWriter, type WriteOp } from "./log-writer.ts";
 import { openSchema } from "./schema.ts";
 
 export type WorkerRequest =
-  | { id: number; kind: "commit"; ops: WriteOp[] }
+  | { id: number; kind: "ping" }
+  | { id: number; kind: "commit"; ops: WriteOp[]; base: number }
   | { id: number; kind: "compact"; target: number }
   | { id: number; kind: "close" };
 
@@ -36,8 +37,10 @@ if (!isMainThread && parentPort) {
   };
 
   port.on("message", (req: WorkerRequest) => {
-    if (req.kind === "commit") {
-      reply(req.id, () => writer.commit(req.ops));
+    if (req.kind === "ping") {
+      reply(req.id, () => null);
+    } else if (req.kind === "commit") {
+      reply(req.id, () => writer.commit(req.ops, req.base));
     } else if (req.kind === "compact") {
       compaction = compaction.then(() =>
         compact(req.target).then(
