@@ -1,4 +1,4 @@
-import { deepFreeze } from "../apimachinery/freeze.ts";
+import { deepFreeze } from "./freeze.ts";
 import type { KObject } from "../apimachinery/meta.ts";
 import { objectKey, type InformerHandlers } from "./informer.ts";
 import type { SharedInformer } from "./interface.ts";

@@ -1,4 +1,3 @@
-import { deepFreeze } from "../apimachinery/freeze.ts";
 import type { KObject } from "../apimachinery/meta.ts";
 import { StatusError } from "../apimachinery/status-error.ts";
 import type { Logger } from "../util/logger.ts";
@@ -18,8 +17,10 @@ export function objectKey(obj: KObject): string {
 
 /**
  * client-go's shared informer: list, then watch from the list's resourceVersion, keeping a local
- * cache; on 410 Expired or a dropped stream it re-lists and reconciles the cache. Cached objects
- * are frozen: in-process they are the API server's own, and every handler shares them.
+ * cache; on 410 Expired or a dropped stream it re-lists and reconciles the cache. Handlers and
+ * readers must never mutate cached objects: every handler shares them, and in-process they are the
+ * API server's own watch-cache objects. (Freezing them costs more than the copies it saves, as
+ * frozen arrays are slow; FakeInformer freezes them so that unit tests catch a mutation.)
  */
 export class Informer implements SharedInformer {
   readonly ref: ResourceRef;
@@ -109,7 +110,6 @@ export class Informer implements SharedInformer {
   }
 
   private put(obj: KObject): void {
-    deepFreeze(obj);
     const key = objectKey(obj);
     const old = this.cache.get(key);
     this.cache.set(key, obj);

@@ -1,6 +1,6 @@
 import { Agent, request as httpsRequest } from "node:https";
 
-/** A watch event handed over as an object by an in-process transport (already decoded, frozen). */
+/** A watch event handed over as an object by an in-process transport (decoded, shared: read only). */
 export interface WatchEventChunk {
   type: string;
   object: unknown;

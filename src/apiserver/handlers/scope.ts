@@ -26,7 +26,7 @@ export interface ResponseSink {
   flushHeaders?(): void;
   /**
    * An in-process reader takes watch events as objects: no encoding for it, no parsing on its side.
-   * The objects are frozen and shared with the watch cache.
+   * The objects are shared with the watch cache: readers must not mutate them.
    */
   writeEvent?(type: string, object: unknown): boolean;
 }

@@ -1,5 +1,4 @@
 import { apiVersionOf } from "../../api/resources.ts";
-import { deepFreeze } from "../../apimachinery/freeze.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
 import { badRequest, expired, StatusError } from "../../apimachinery/status-error.ts";
 import { StorageError } from "../../storage/types.ts";
@@ -114,7 +113,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
     const key = `${scope.output.kind}:${flavor}`;
     let rendered = cached?.rendered?.get(key);
     if (!rendered) {
-      rendered = deepFreeze(renderObject(scope, obj));
+      rendered = renderObject(scope, obj);
       if (cached) (cached.rendered ??= new Map()).set(key, rendered);
     }
     objectSink(type, rendered);

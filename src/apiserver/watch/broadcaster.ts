@@ -15,7 +15,7 @@ export interface CachedEvent {
   readonly prevObject?: KObject;
   /** Serialized forms by response flavour, so N watchers of one kind encode once. */
   encoded?: Map<string, string>;
-  /** Frozen rendered objects by response flavour, for in-process watchers. */
+  /** Rendered objects by response flavour, for in-process watchers (shared: never mutated). */
   rendered?: Map<string, unknown>;
 }
 
