@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 export interface ObjectMeta {
   name?: string;
@@ -42,9 +42,10 @@ const alphabet = "bcdfghjklmnpqrstvwxz2456789";
 export function generateName(base: string): string {
   const maxBase = 63 - 5;
   const prefix = base.length > maxBase ? base.slice(0, maxBase) : base;
-  const bytes = randomBytes(5);
+  // Like upstream's utilrand.String, not a cryptographic source: names need to be unlikely to
+  // collide, not unpredictable (a collision is an AlreadyExists the client retries).
   let s = "";
-  for (const b of bytes) s += alphabet[b % alphabet.length];
+  for (let i = 0; i < 5; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
   return prefix + s;
 }
 

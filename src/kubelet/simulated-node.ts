@@ -6,7 +6,7 @@ import { rfc3339, rfc3339Micro, type Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { PodIpPool } from "./ip-allocator.ts";
 import { buildNodeStatus, withoutHeartbeat } from "./node-status.ts";
-import { ConditionClock, stableStringify } from "./pod-status.ts";
+import { ConditionClock, semanticEqual } from "./pod-status.ts";
 import { isNodeDown } from "./simulated-annotations.ts";
 import { isOlderVersion } from "./resource-version.ts";
 
@@ -101,9 +101,10 @@ export class SimulatedNode {
     }
     if (this.statusQueued || isOlderVersion(node.metadata?.resourceVersion, this.postedRv)) return;
     const desired = this.desiredStatus();
-    const changed =
-      stableStringify(withoutHeartbeat(desired)) !==
-      stableStringify(withoutHeartbeat(node.status as Record<string, unknown> | undefined));
+    const changed = !semanticEqual(
+      withoutHeartbeat(desired),
+      withoutHeartbeat(node.status as Record<string, unknown> | undefined),
+    );
     if (changed) {
       this.statusQueued = true;
       this.serially(() => this.postStatus());

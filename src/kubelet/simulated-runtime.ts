@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { KObject } from "../apimachinery/meta.ts";
 import type { Clock } from "../util/clock.ts";
 import type { ContainerExit, ContainerRuntime, ContainerSpec, StartedContainer } from "./runtime.ts";
@@ -51,7 +51,8 @@ export class SimulatedRuntime implements ContainerRuntime {
     kind: "init" | "regular",
     onExit: (exit: ContainerExit) => void,
   ): Promise<StartedContainer> {
-    const id = randomBytes(32).toString("hex");
+    // 64 hex digits like a containerd ID; randomUUID draws from a pooled source, randomBytes does not.
+    const id = (randomUUID() + randomUUID()).replaceAll("-", "");
     const image = normalizeImage(container.image ?? "");
     const entry: Running = { onExit };
     this.running.set(id, entry);

@@ -4,7 +4,7 @@ import type { ApiClient, SharedInformer } from "../client/interface.ts";
 import type { ResourceRef } from "../client/rest-client.ts";
 import { runWorkers, WorkQueue } from "../client/workqueue.ts";
 import type { Logger } from "../util/logger.ts";
-import { foreignConditions, ownedProjection, stableStringify } from "./pod-status.ts";
+import { foreignConditions, ownedProjection, semanticEqual } from "./pod-status.ts";
 import { isOlderVersion } from "./resource-version.ts";
 
 const podsRef: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
@@ -12,7 +12,6 @@ const podsRef: ResourceRef = { group: "", version: "v1", resource: "pods", names
 interface Desired {
   uid: string;
   status: Record<string, unknown>;
-  json: string;
   /** The pod has stopped after deletion: once its final status is written, delete it for good. */
   deleteAfter: boolean;
 }
@@ -37,7 +36,7 @@ export class StatusManager {
   private readonly queue = new WorkQueue();
   private readonly desired = new Map<string, Desired>();
   /** What we last wrote and the resourceVersion it produced, to tell a stale cache from a foreign change. */
-  private readonly written = new Map<string, { json: string; rv: string }>();
+  private readonly written = new Map<string, { status: Record<string, unknown>; rv: string }>();
   writes = 0;
 
   constructor(deps: StatusManagerDeps) {
@@ -45,7 +44,7 @@ export class StatusManager {
   }
 
   set(key: string, uid: string, status: Record<string, unknown>, deleteAfter = false): void {
-    this.desired.set(key, { uid, status, json: stableStringify(status), deleteAfter });
+    this.desired.set(key, { uid, status, deleteAfter });
     this.queue.add(key);
   }
 
@@ -89,7 +88,7 @@ export class StatusManager {
       };
       try {
         const res = await this.deps.client.patch(podsRef, ns, name, { status }, "merge", "status");
-        this.written.set(key, { json: d.json, rv: res.metadata?.resourceVersion ?? "" });
+        this.written.set(key, { status: d.status, rv: res.metadata?.resourceVersion ?? "" });
         this.writes++;
       } catch (e) {
         if (e instanceof StatusError && e.code === 404) {
@@ -114,13 +113,12 @@ export class StatusManager {
 
   private needsWrite(key: string, pod: KObject, d: Desired): boolean {
     const w = this.written.get(key);
-    if (w && w.json === d.json) {
+    if (w && (w.status === d.status || semanticEqual(w.status, d.status))) {
       const rv = pod.metadata?.resourceVersion;
       // The cache still shows our own last write of this very status, or has not caught up with it:
       // nothing to compare (this check runs on every pod event, so it must be cheap).
       if (rv === w.rv || isOlderVersion(rv, w.rv)) return false;
     }
-    const current = stableStringify(ownedProjection(pod.status as Record<string, unknown>, d.status));
-    return current !== d.json;
+    return !semanticEqual(ownedProjection(pod.status as Record<string, unknown>, d.status), d.status);
   }
 }

@@ -273,13 +273,14 @@ export class GenericStore {
           throw this.storageToStatus(e, name);
         }
       }
-      if (ctx.dryRun || encode(updated) === kv!.value) {
+      const text = encode(updated);
+      if (ctx.dryRun || text === kv!.value) {
         // Unchanged objects are not written, so watchers see no event and the version stays.
         updated.metadata!.resourceVersion = current.metadata!.resourceVersion;
         return { object: updated, created: false };
       }
       try {
-        const written = await this.store.update(key, encode(updated), kv!.modRevision);
+        const written = await this.store.update(key, text, kv!.modRevision);
         updated.metadata!.resourceVersion = String(written.modRevision);
         return { object: updated, created: false };
       } catch (e) {

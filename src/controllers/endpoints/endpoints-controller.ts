@@ -20,6 +20,7 @@ import {
   targetRefOf,
   TOLERATE_UNREADY_ANNOTATION,
 } from "./pod-endpoints.ts";
+import { onPodChangesForServices, servicesSelecting } from "./service-pods.ts";
 import { repackSubsets, type AddressEntry } from "./repack-subsets.ts";
 import { TriggerTimeTracker } from "./trigger-time-tracker.ts";
 
@@ -40,21 +41,6 @@ export interface EndpointsControllerDeps {
 
 const isCode = (e: unknown, code: number) => e instanceof StatusError && e.code === code;
 
-/** The parts of a pod that its endpoint addresses depend on; a change in them means a resync. */
-function podFingerprint(pod: KObject): string {
-  const spec: any = pod.spec ?? {};
-  return canonical([
-    podIPv4(pod),
-    isPodReady(pod),
-    pod.metadata?.deletionTimestamp ?? "",
-    spec.nodeName ?? "",
-    spec.hostname ?? "",
-    spec.subdomain ?? "",
-    (pod.status as any)?.phase ?? "",
-    pod.metadata?.labels ?? {},
-  ]);
-}
-
 /**
  * Keeps an Endpoints object per Service with a selector: the IPs of the selected pods, ready or
  * not, and the container ports the service ports reach on them (pkg/controller/endpoint).
@@ -70,16 +56,7 @@ export class EndpointsController {
     deps.pods.addIndexer("namespace", namespaceIndex);
     const enqueueService = (s: KObject) => this.queue.add(key(s));
     deps.services.on({ add: enqueueService, update: enqueueService, delete: enqueueService });
-    deps.pods.on({
-      add: (p) => this.enqueueFor(p),
-      update: (p, old) => {
-        if (podFingerprint(p) === podFingerprint(old)) return;
-        this.enqueueFor(p);
-        if (canonical(p.metadata?.labels ?? {}) !== canonical(old.metadata?.labels ?? {}))
-          this.enqueueFor(old);
-      },
-      delete: (p) => this.enqueueFor(p),
-    });
+    onPodChangesForServices(deps.pods, deps.services, (s) => this.queue.add(key(s)));
     // A deleted Endpoints object of a selector Service is made again.
     deps.endpoints.on({
       delete: (ep) => {
@@ -88,17 +65,9 @@ export class EndpointsController {
     });
   }
 
-  private enqueueFor(pod: KObject): void {
-    for (const s of this.servicesFor(pod)) this.queue.add(key(s));
-  }
-
   /** The selector Services in the pod's namespace that select it (getPodServiceMemberships). */
   servicesFor(pod: KObject): KObject[] {
-    const labels = pod.metadata?.labels;
-    return this.deps.services.byIndex("namespace", pod.metadata?.namespace ?? "").filter((s) => {
-      const sel = serviceSelector(s);
-      return sel !== undefined && selectorMatches(sel, labels);
-    });
+    return servicesSelecting(this.deps.services, pod);
   }
 
   async run(signal: AbortSignal): Promise<void> {

@@ -18,6 +18,7 @@ import {
   shouldPodBeInEndpoints,
   targetRefOf,
 } from "../endpoints/pod-endpoints.ts";
+import { onPodChangesForServices } from "../endpoints/service-pods.ts";
 import { TriggerTimeTracker } from "../endpoints/trigger-time-tracker.ts";
 import { refFor } from "../refs.ts";
 import { SliceTracker } from "./slice-tracker.ts";
@@ -49,20 +50,6 @@ export const serviceIndex = (o: KObject): string[] => {
   return svc ? [`${o.metadata?.namespace ?? ""}/${svc}`] : [];
 };
 
-function podFingerprint(pod: KObject): string {
-  const spec: any = pod.spec ?? {};
-  return canonical([
-    podIPv4(pod),
-    isPodReady(pod),
-    pod.metadata?.deletionTimestamp ?? "",
-    spec.nodeName ?? "",
-    spec.hostname ?? "",
-    spec.subdomain ?? "",
-    (pod.status as any)?.phase ?? "",
-    pod.metadata?.labels ?? {},
-  ]);
-}
-
 interface Desired {
   ports: any[];
   endpoints: Map<string, any>;
@@ -86,30 +73,13 @@ export class EndpointSliceController {
     deps.slices.addIndexer("service", serviceIndex);
     const enqueueService = (s: KObject) => this.queue.add(keyOf(s));
     deps.services.on({ add: enqueueService, update: enqueueService, delete: enqueueService });
-    deps.pods.on({
-      add: (p) => this.enqueueFor(p),
-      update: (p, old) => {
-        if (podFingerprint(p) === podFingerprint(old)) return;
-        this.enqueueFor(p);
-        if (canonical(p.metadata?.labels ?? {}) !== canonical(old.metadata?.labels ?? {}))
-          this.enqueueFor(old);
-      },
-      delete: (p) => this.enqueueFor(p),
-    });
+    onPodChangesForServices(deps.pods, deps.services, (s) => this.queue.add(keyOf(s)));
     // Someone else changing or deleting a managed slice gets it put right.
     const enqueueSlice = (s: KObject) => {
       if (s.metadata?.labels?.[MANAGED_BY_LABEL] !== CONTROLLER_NAME) return;
       for (const k of serviceIndex(s)) this.queue.add(k);
     };
     deps.slices.on({ add: enqueueSlice, update: enqueueSlice, delete: enqueueSlice });
-  }
-
-  private enqueueFor(pod: KObject): void {
-    const labels = pod.metadata?.labels;
-    for (const s of this.deps.services.byIndex("namespace", pod.metadata?.namespace ?? "")) {
-      const sel = serviceSelector(s);
-      if (sel && selectorMatches(sel, labels)) this.queue.add(keyOf(s));
-    }
   }
 
   async run(signal: AbortSignal): Promise<void> {
