@@ -43,6 +43,8 @@ import {
 } from "./handlers/crud.ts";
 import { writeJson, writeStatus } from "./handlers/encode.ts";
 import type { RequestScope, ResponseSink } from "./handlers/scope.ts";
+import { handlePodLog } from "./handlers/pod-log.ts";
+import { KubeletConnections } from "./kubelet-connections.ts";
 
 /** A request as every transport hands it to the handler chain. */
 export interface ApiRequest {
@@ -103,6 +105,8 @@ export class ApiServer {
   readonly registry: Registry;
   readonly broadcaster: WatchBroadcaster;
   readonly metrics: ApiServerMetrics;
+  /** Node agents in this process, for pods/log. */
+  readonly kubelets = new KubeletConnections();
   private readonly deps: ApiServerDeps;
   private server?: Server;
   private readonly crud: CrudDeps;
@@ -440,6 +444,9 @@ export class ApiServer {
         case "eviction":
           if (verb !== "create") throw methodNotAllowed(verb, qr);
           return handleEviction(this.crud, scope, res);
+        case "log":
+          if (verb !== "get") throw methodNotAllowed(verb, qr);
+          return handlePodLog({ registry: this.registry, kubelets: this.kubelets }, scope, res);
         default:
           throw new StatusError(
             400,

@@ -31,19 +31,34 @@ export class EventRecorder {
     this.logger = deps.logger;
   }
 
-  /** Records without waiting; failures are logged, never thrown (events are best effort). */
-  event(obj: KObject, type: "Normal" | "Warning", reason: string, message: string): void {
-    this.record(obj, type, reason, message).catch((e: unknown) =>
+  /**
+   * Records without waiting; failures are logged, never thrown (events are best effort). `at` names
+   * a part of the object (fieldPath, e.g. "spec.containers{app}") and the reporting host.
+   */
+  event(
+    obj: KObject,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+    at?: { fieldPath?: string; host?: string },
+  ): void {
+    this.record(obj, type, reason, message, at).catch((e: unknown) =>
       this.logger?.debug("event not recorded", { reason, error: (e as Error).message }),
     );
   }
 
-  async record(obj: KObject, type: "Normal" | "Warning", reason: string, original: string): Promise<void> {
+  async record(
+    obj: KObject,
+    type: "Normal" | "Warning",
+    reason: string,
+    original: string,
+    at: { fieldPath?: string; host?: string } = {},
+  ): Promise<void> {
     const m = obj.metadata ?? {};
     const namespace = m.namespace || "default";
     const correlated = this.correlator.correlate(
       {
-        objectKey: `${this.component}|${obj.kind}|${m.namespace}|${m.name}|${m.uid}`,
+        objectKey: `${this.component}|${at.host ?? ""}|${obj.kind}|${m.namespace}|${m.name}|${m.uid}|${at.fieldPath ?? ""}`,
         type,
         reason,
         message: original,
@@ -79,17 +94,18 @@ export class EventRecorder {
         uid: m.uid,
         apiVersion: obj.apiVersion,
         resourceVersion: m.resourceVersion,
+        ...(at.fieldPath ? { fieldPath: at.fieldPath } : {}),
       },
       reason,
       message,
-      source: { component: this.component },
+      source: at.host ? { component: this.component, host: at.host } : { component: this.component },
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,
       type,
       eventTime: null,
       reportingComponent: this.component,
-      reportingInstance: "",
+      reportingInstance: at.host ?? "",
     };
     await this.client.create(eventsRef, namespace, event);
     this.seen.set(key, { name, namespace, count: 1, first: now });

@@ -250,6 +250,7 @@ export async function runServer(argv: string[]): Promise<number> {
     clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
     options: controllerOptions,
+    kubelets: apiserver.kubelets,
     controllers: controllers.filter((c) =>
       c.name === "scheduler" ? !f["disable-scheduler"] : !f["disable-controller-manager"],
     ),

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { EventRecorder } from "../client/event-recorder.ts";
+import type { KubeletConnections } from "../apiserver/kubelet-connections.ts";
 import { InformerFactory } from "../client/informer-factory.ts";
 import type { ApiClient } from "../client/interface.ts";
 import { LeaderElector } from "../client/leader-election.ts";
@@ -21,6 +22,8 @@ export interface ControllerManagerDeps {
   options?: Partial<ControllerOptions>;
   /** Which controllers to run (all by default). */
   controllers?: ControllerRegistration[];
+  /** Where node agents register for the API server's pods/log. */
+  kubelets?: KubeletConnections;
 }
 
 /**
@@ -81,6 +84,7 @@ export class ControllerManager {
       clock,
       recorder: (component) => new EventRecorder({ client, component, clock, logger }),
       options: { ...defaultControllerOptions, ...this.deps.options },
+      kubelets: this.deps.kubelets,
     };
     await Promise.all(
       regs.map(({ name, create }) =>

@@ -1,3 +1,4 @@
+import type { KubeletConnections } from "../apiserver/kubelet-connections.ts";
 import type { EventRecorder } from "../client/event-recorder.ts";
 import type { InformerFactory } from "../client/informer-factory.ts";
 import type { ApiClient } from "../client/interface.ts";
@@ -14,6 +15,8 @@ export interface ControllerContext {
   recorder(component: string): EventRecorder;
   /** Controller-manager flags (--node-monitor-grace-period etc.), already parsed. */
   options: ControllerOptions;
+  /** Where node agents in this process register for the API server's pods/log. */
+  kubelets?: KubeletConnections;
 }
 
 export interface ControllerOptions {

@@ -1,5 +1,13 @@
 import type { KObject } from "../apimachinery/meta.ts";
 import { StatusError } from "../apimachinery/status-error.ts";
+import { badRequest, notFound } from "../apimachinery/status-error.ts";
+import type {
+  ContainerLog,
+  ContainerLogRequest,
+  KubeletConnection,
+  KubeletConnections,
+} from "../apiserver/kubelet-connections.ts";
+import { EventRecorder } from "../client/event-recorder.ts";
 import { objectKey } from "../client/informer.ts";
 import type { ApiClient, SharedInformer } from "../client/interface.ts";
 import type { ResourceRef } from "../client/rest-client.ts";
@@ -41,13 +49,15 @@ export interface SimulatedNodeAgentDeps {
   logger: Logger;
   runtime?: ContainerRuntime;
   options?: Partial<SimulatedNodeAgentOptions>;
+  /** Where the API server finds this agent for pods/log. */
+  kubelets?: KubeletConnections;
 }
 
 /**
  * The kubelet for every Node annotated skiff.dev/simulated=true, all in one process: heartbeats
  * (Lease + status) per node, a pod worker per pod bound to one of them, one status manager.
  */
-export class SimulatedNodeAgent {
+export class SimulatedNodeAgent implements KubeletConnection {
   private readonly deps: SimulatedNodeAgentDeps;
   private readonly options: SimulatedNodeAgentOptions;
   readonly runtime: ContainerRuntime;
@@ -58,11 +68,22 @@ export class SimulatedNodeAgent {
   private readonly workers = new Map<string, PodWorker>();
   private readonly cidrs = new PodCidrAllocator();
   private readonly nodeIps = new NodeIpAllocator();
+  /**
+   * Kubelet events. Simulated nodes record those about probes and kills, not the Pulled, Created and
+   * Started of every container start: at scale those would triple the writes a pod costs.
+   */
+  private readonly recorder: EventRecorder;
 
   constructor(deps: SimulatedNodeAgentDeps) {
     this.deps = deps;
     this.options = { ...defaultAgentOptions, ...deps.options };
     this.runtime = deps.runtime ?? new SimulatedRuntime({ clock: deps.clock });
+    this.recorder = new EventRecorder({
+      client: deps.client,
+      component: "kubelet",
+      clock: deps.clock,
+      logger: deps.logger,
+    });
     this.statusManager = new StatusManager({
       client: deps.client,
       logger: deps.logger,
@@ -107,6 +128,8 @@ export class SimulatedNodeAgent {
     if (signal.aborted) return;
     const log = (what: string) => (key: string, err: unknown) =>
       this.deps.logger.warn(`${what} sync failed`, { key, error: (err as Error).message });
+    const unregister = this.deps.kubelets?.add(this);
+    signal.addEventListener("abort", () => unregister?.(), { once: true });
     await Promise.all([
       runWorkers(this.nodeQueue, 4, (k) => this.syncNode(k), signal, log("simulated node")),
       runWorkers(this.podQueue, 4, (k) => this.syncPod(k), signal, log("simulated pod")),
@@ -114,6 +137,19 @@ export class SimulatedNodeAgent {
     ]);
     for (const n of this.nodes.values()) n.stop();
     for (const w of this.workers.values()) w.stop();
+  }
+
+  serves(nodeName: string): boolean {
+    return this.nodes.has(nodeName);
+  }
+
+  containerLogs(nodeName: string, req: ContainerLogRequest): ContainerLog {
+    const w = this.workers.get(`${req.namespace}/${req.pod}`);
+    if (!w || w.uid !== req.uid || w.nodeName !== nodeName)
+      throw notFound({ group: "", resource: "pods" }, req.pod);
+    const target = w.logTarget(req.container, req.previous);
+    if ("error" in target) throw badRequest(target.error);
+    return this.runtime.logs(target.id) ?? { lines: [], running: false };
   }
 
   async syncNode(name: string): Promise<void> {
@@ -209,6 +245,11 @@ export class SimulatedNodeAgent {
         notify: (worker, terminated) =>
           this.statusManager.set(worker.key, worker.uid, worker.status(), terminated),
         containerCreatingMs: this.options.containerCreatingMs,
+        event: (p, type, reason, message, fieldPath) =>
+          this.recorder.event({ ...p, apiVersion: "v1", kind: "Pod" }, type, reason, message, {
+            fieldPath,
+            host: nodeName,
+          }),
       });
       if (w.adoptedIp) sim.pool?.claim(w.adoptedIp);
       this.workers.set(key, w);

@@ -3,6 +3,7 @@ import { rfc3339, type Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { formatGoDuration } from "./go-duration.ts";
 import { ConditionClock, type ConditionInput, type Phase } from "./pod-status.ts";
+import { ProbeWorker, type ProbeSpec, type ProbeType } from "./probe-worker.ts";
 import type { ContainerExit, ContainerRuntime, ContainerSpec } from "./runtime.ts";
 import { simulatedReady } from "./simulated-annotations.ts";
 
@@ -38,6 +39,11 @@ interface ContainerRecord {
   /** The delay before the next restart; 0 until the first restart (the first one is immediate). */
   backoffMs: number;
   timer?: { cancel(): void };
+  probes: ProbeWorker[];
+  /** The container before this one, whose logs `kubectl logs --previous` shows. */
+  previousContainerID?: string;
+  /** The latest readiness probe result (true without a readiness probe). */
+  readinessOk: boolean;
 }
 
 export interface PodWorkerDeps {
@@ -51,7 +57,16 @@ export interface PodWorkerDeps {
   notify(worker: PodWorker, terminated: boolean): void;
   /** How long "ContainerCreating" lasts (0: the status manager usually only ever sees Running). */
   containerCreatingMs: number;
+  /** A kubelet event about the pod (or one of its containers, by fieldPath). */
+  event(pod: KObject, type: "Normal" | "Warning", reason: string, message: string, fieldPath?: string): void;
 }
+
+const probeFields: Array<[ProbeType, string]> = [
+  ["startup", "startupProbe"],
+  ["liveness", "livenessProbe"],
+  ["readiness", "readinessProbe"],
+];
+const capitalized = (t: ProbeType) => t[0]!.toUpperCase() + t.slice(1);
 
 /**
  * One pod's lifecycle on a node (the kubelet's pod worker + SyncPod): sandbox and IP, init containers,
@@ -93,6 +108,8 @@ export class PodWorker {
       ready: false,
       started: false,
       backoffMs: 0,
+      probes: [],
+      readinessOk: true,
     });
     this.init = (spec.initContainers ?? []).map((c) => record(c, "init"));
     this.regular = (spec.containers ?? []).map((c) => record(c, "regular"));
@@ -144,9 +161,95 @@ export class PodWorker {
     this.creatingTimer?.cancel();
     for (const r of [...this.init, ...this.regular]) {
       r.timer?.cancel();
+      this.stopProbes(r);
       if (r.containerID) this.deps.runtime.removeContainer(r.containerID);
+      if (r.previousContainerID) this.deps.runtime.removeContainer(r.previousContainerID);
     }
     this.releaseIp();
+  }
+
+  /** Which container's log a request for `name` means, or why there is none (kubelet's GetContainerLogs). */
+  logTarget(name: string, previous: boolean): { id: string } | { error: string } {
+    const r = [...this.regular, ...this.init].find((x) => x.spec.name === name);
+    const pod = this.pod.metadata?.name ?? "";
+    if (previous) {
+      return r?.previousContainerID
+        ? { id: r.previousContainerID }
+        : { error: `previous terminated container "${name}" in pod "${pod}" not found` };
+    }
+    if (!r?.containerID) {
+      const reason = r && "waiting" in r.state ? r.state.waiting.reason : "ContainerCreating";
+      return { error: `container "${name}" in pod "${pod}" is waiting to start: ${reason}` };
+    }
+    return { id: r.containerID };
+  }
+
+  private stopProbes(r: ContainerRecord): void {
+    for (const w of r.probes) w.stop();
+    r.probes = [];
+  }
+
+  /** The prober manager's part (pkg/kubelet/prober): a worker per probe the container declares. */
+  private startProbes(r: ContainerRecord, id: string): void {
+    this.stopProbes(r);
+    const spec = r.spec as Record<string, unknown>;
+    const fieldPath = `spec.containers{${r.spec.name}}`;
+    for (const [type, field] of probeFields) {
+      const probe = spec[field] as ProbeSpec | undefined;
+      if (!probe) continue;
+      const worker = new ProbeWorker(type, probe, {
+        clock: this.deps.clock,
+        probe: (p, timeoutMs) => this.deps.runtime.probe(id, r.spec, this.podIP ?? "", p, timeoutMs),
+        startedAt: () => Date.parse(r.startedAt ?? ""),
+        started: () => r.started,
+        onFailure: (output) =>
+          this.deps.event(
+            this.pod,
+            "Warning",
+            "Unhealthy",
+            `${capitalized(type)} probe failed: ${output}`,
+            fieldPath,
+          ),
+        onResult: (ok) => this.probeResult(r, id, type, probe, ok),
+      });
+      r.probes.push(worker);
+      worker.start();
+    }
+  }
+
+  private probeResult(r: ContainerRecord, id: string, type: ProbeType, probe: ProbeSpec, ok: boolean): void {
+    if (r.containerID !== id || !("running" in r.state) || this.terminating || this.stopped) return;
+    if (type === "readiness") {
+      r.readinessOk = ok;
+      const ready = ok && simulatedReady(this.pod);
+      if (ready !== r.ready) {
+        r.ready = ready;
+        this.deps.notify(this, false);
+      }
+      return;
+    }
+    if (ok) {
+      // Startup succeeded: liveness and readiness probing begin.
+      if (!r.started) {
+        r.started = true;
+        this.deps.notify(this, false);
+      }
+      return;
+    }
+    // kuberuntime computePodActions: a failed liveness or startup probe kills the container, which is
+    // then restarted as its restart policy says.
+    this.stopProbes(r);
+    this.deps.event(
+      this.pod,
+      "Normal",
+      "Killing",
+      `Container ${r.spec.name} failed ${type} probe, will be restarted`,
+      `spec.containers{${r.spec.name}}`,
+    );
+    const podGrace = (this.pod.spec as { terminationGracePeriodSeconds?: number })
+      .terminationGracePeriodSeconds;
+    const graceSeconds = probe.terminationGracePeriodSeconds ?? podGrace ?? 30;
+    void this.deps.runtime.stopContainer(id, graceSeconds * 1000);
   }
 
   private begin(): void {
@@ -208,13 +311,21 @@ export class PodWorker {
         this.deps.runtime.removeContainer(id);
         return;
       }
+      if (r.containerID && r.containerID !== id) {
+        // Only the last dead container is kept, as the kubelet's container GC keeps it.
+        if (r.previousContainerID) this.deps.runtime.removeContainer(r.previousContainerID);
+        r.previousContainerID = r.containerID;
+      }
       r.containerID = id;
       r.image = started.image;
       r.imageID = started.imageID;
       r.startedAt = rfc3339(started.startedAt);
       r.state = { running: { startedAt: r.startedAt } };
-      r.started = r.kind === "regular";
-      r.ready = r.kind === "regular" && simulatedReady(this.pod);
+      const spec = r.spec as { startupProbe?: unknown; readinessProbe?: unknown };
+      r.started = r.kind === "regular" && !spec.startupProbe;
+      r.readinessOk = !spec.readinessProbe;
+      r.ready = r.kind === "regular" && r.started && r.readinessOk && simulatedReady(this.pod);
+      if (r.kind === "regular") this.startProbes(r, id);
       this.recomputePhase();
       this.deps.notify(this, false);
     } catch (e) {
@@ -234,6 +345,7 @@ export class PodWorker {
     r.state = { terminated };
     r.ready = r.kind === "init";
     r.started = false;
+    this.stopProbes(r);
     if (this.terminating) {
       this.maybeFinish();
       return;
@@ -288,6 +400,7 @@ export class PodWorker {
     let running = 0;
     for (const r of [...this.init, ...this.regular]) {
       r.timer?.cancel();
+      this.stopProbes(r);
       if (r.containerID && "running" in r.state) {
         running++;
         void this.deps.runtime.stopContainer(r.containerID, graceMs);

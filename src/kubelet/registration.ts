@@ -12,6 +12,7 @@ export const simulatedNodesAgent: ControllerRegistration = {
       pods: ctx.informers.for(refFor("", "pods")),
       clock: ctx.clock,
       logger: ctx.logger,
+      kubelets: ctx.kubelets,
       // The kubelet renews every 10s, a quarter of the 40s grace period; a shorter grace period
       // (tests) renews as much more often, or healthy nodes would flap between renewals.
       options: { renewIntervalMs: Math.min(10_000, Math.max(250, ctx.options.nodeMonitorGracePeriodMs / 4)) },

@@ -1,4 +1,6 @@
 import type { KObject } from "../apimachinery/meta.ts";
+import type { ContainerLog } from "../apiserver/kubelet-connections.ts";
+import type { ProbeOutcome, ProbeSpec } from "./probe-worker.ts";
 
 /** The container spec fields a runtime needs. */
 export interface ContainerSpec {
@@ -42,4 +44,22 @@ export interface ContainerRuntime {
   stopContainer(containerID: string, gracePeriodMs: number): Promise<void>;
   /** Forgets a container without reporting its exit (the pod is gone). */
   removeContainer(containerID: string): void;
+  /** Runs an httpGet, tcpSocket, exec or grpc probe against a running container at podIP. */
+  probe(
+    containerID: string,
+    container: ContainerSpec,
+    podIP: string,
+    spec: ProbeSpec,
+    timeoutMs: number,
+  ): Promise<ProbeOutcome>;
+  /** A container's log, running or exited (until removed). */
+  logs(containerID: string): ContainerLog | undefined;
+}
+
+/** A probe's port, by number or by the name of one of the container's ports. */
+export function resolvePort(container: ContainerSpec, port: number | string): number | undefined {
+  if (typeof port === "number") return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  const ports = (container.ports ?? []) as Array<{ name?: string; containerPort?: number }>;
+  return ports.find((p) => p.name === port)?.containerPort;
 }
