@@ -56,6 +56,20 @@ function rssMb(): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.proc.pid}/status`, "utf8"))![1]) / 1024;
 }
 
+/**
+ * These machines are shared and their speed varies by 2x from hour to hour: a fixed piece of work
+ * (parsing JSON), timed before and after the run, says how fast this one was.
+ */
+function calibrationMs(): number {
+  const text = JSON.stringify({
+    a: Array.from({ length: 200 }, (_, i) => ({ i, s: "x".repeat(20), n: { q: i } })),
+  });
+  const t = performance.now();
+  for (let i = 0; i < 3000; i++) JSON.parse(text);
+  return performance.now() - t;
+}
+const calibrationBefore = calibrationMs();
+
 /** CPU seconds (user + system, every thread) the server has used so far. */
 function cpuSeconds(): number {
   const fields = readFileSync(`/proc/${server.proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -242,9 +256,10 @@ try {
   await server.stop();
 }
 
+const calibration = `calibration ${calibrationBefore.toFixed(0)} ms before, ${calibrationMs().toFixed(0)} ms after (a fixed JSON.parse loop; ~155 ms on a quiet machine)`;
 process.stdout.write(
   [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; SQLite, durable writes`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; SQLite, durable writes; ${calibration}`,
     "",
     "| measure | result | goal |",
     "|---|---|---|",

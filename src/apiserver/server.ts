@@ -45,6 +45,7 @@ import { writeJson, writeStatus } from "./handlers/encode.ts";
 import type { RequestScope, ResponseSink } from "./handlers/scope.ts";
 import { handlePodLog } from "./handlers/pod-log.ts";
 import { KubeletConnections } from "./kubelet-connections.ts";
+import { WrittenObjects } from "./watch/written-objects.ts";
 
 /** A request as every transport hands it to the handler chain. */
 export interface ApiRequest {
@@ -122,8 +123,9 @@ export class ApiServer {
     const store = new MeasuredStore(deps.store, (operation, type, seconds) =>
       this.metrics.storageLatency.observe({ operation, type }, seconds),
     );
-    this.registry = new Registry(store);
-    this.broadcaster = new WatchBroadcaster({ store, logger: deps.logger });
+    const written = new WrittenObjects();
+    this.registry = new Registry(store, written);
+    this.broadcaster = new WatchBroadcaster({ store, logger: deps.logger, written });
     this.metrics = new ApiServerMetrics({
       storageRevision: () => this.broadcaster.revision,
       watchers: () => this.broadcaster.watcherCount(),

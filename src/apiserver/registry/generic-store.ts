@@ -15,6 +15,7 @@ import type { FieldError } from "../../apimachinery/field-error.ts";
 import { rfc3339 } from "../../util/clock.ts";
 import { StorageError, type KeyValue, type Store } from "../../storage/types.ts";
 import type { RequestContext, Strategy } from "./strategy.ts";
+import type { WrittenObjects } from "../watch/written-objects.ts";
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -89,15 +90,30 @@ export class GenericStore {
   readonly info: ResourceInfo;
   readonly strategy: Strategy;
   private readonly store: Store;
+  private readonly written?: WrittenObjects;
   private readonly qr: { group: string; resource: string };
   private readonly apiVersion: string;
 
-  constructor(info: ResourceInfo, strategy: Strategy, store: Store) {
+  constructor(info: ResourceInfo, strategy: Strategy, store: Store, written?: WrittenObjects) {
     this.info = info;
     this.strategy = strategy;
     this.store = store;
+    this.written = written;
     this.qr = { group: info.group, resource: info.resource };
     this.apiVersion = apiVersionOf(info.group, info.storageVersion);
+  }
+
+  /**
+   * Writes text with obj offered to the watch cache meanwhile. From the write on, obj is shared
+   * with watchers: the registry only sets its resourceVersion (the watch cache sets the same).
+   */
+  private async writing<T>(text: string, obj: KObject, write: () => Promise<T>): Promise<T> {
+    this.written?.remember(text, obj);
+    try {
+      return await write();
+    } finally {
+      this.written?.forget(text);
+    }
   }
 
   prefix(namespace: string): string {
@@ -207,7 +223,10 @@ export class GenericStore {
     this.check(obj, this.strategy.validateCreate?.(obj) ?? []);
     if (ctx.dryRun) return obj;
     try {
-      const kv = await this.store.create(this.key(namespace, meta.name!), encode(obj));
+      const text = encode(obj);
+      const kv = await this.writing(text, obj, () =>
+        this.store.create(this.key(namespace, meta.name!), text),
+      );
       meta.resourceVersion = String(kv.modRevision);
       return obj;
     } catch (e) {
@@ -280,7 +299,9 @@ export class GenericStore {
         return { object: updated, created: false };
       }
       try {
-        const written = await this.store.update(key, text, kv!.modRevision);
+        const written = await this.writing(text, updated, () =>
+          this.store.update(key, text, kv!.modRevision),
+        );
         updated.metadata!.resourceVersion = String(written.modRevision);
         return { object: updated, created: false };
       } catch (e) {

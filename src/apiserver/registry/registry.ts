@@ -2,16 +2,20 @@ import { resources, type ResourceInfo } from "../../api/resources.ts";
 import type { Store } from "../../storage/types.ts";
 import { GenericStore } from "./generic-store.ts";
 import { strategyFor } from "./strategies.ts";
+import type { WrittenObjects } from "../watch/written-objects.ts";
 
 /** Every resource's store, by group and resource name. */
 export class Registry {
   private readonly stores = new Map<string, GenericStore>();
   readonly storage: Store;
 
-  constructor(storage: Store) {
+  constructor(storage: Store, written?: WrittenObjects) {
     this.storage = storage;
     for (const info of resources) {
-      this.stores.set(`${info.group}/${info.resource}`, new GenericStore(info, strategyFor(info), storage));
+      this.stores.set(
+        `${info.group}/${info.resource}`,
+        new GenericStore(info, strategyFor(info), storage, written),
+      );
     }
   }
 

@@ -2,6 +2,7 @@ import type { KObject } from "../../apimachinery/meta.ts";
 import { StorageError, type Store, type StoreEvent } from "../../storage/types.ts";
 import type { Logger } from "../../util/logger.ts";
 import { decode } from "../registry/generic-store.ts";
+import type { WrittenObjects } from "./written-objects.ts";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -38,9 +39,16 @@ function resourceOf(key: string): string {
   return end < 0 ? key.slice(10) : key.slice(10, end);
 }
 
-function toCached(e: StoreEvent): CachedEvent {
-  const object = decode(e.kv);
-  if (e.type === "delete") object.metadata!.resourceVersion = String(e.revision);
+function toCached(e: StoreEvent, written?: WrittenObjects): CachedEvent {
+  const mine = e.type === "delete" ? undefined : written?.take(e.kv.value);
+  let object: KObject;
+  if (mine) {
+    object = mine;
+    object.metadata!.resourceVersion = String(e.kv.modRevision);
+  } else {
+    object = decode(e.kv);
+    if (e.type === "delete") object.metadata!.resourceVersion = String(e.revision);
+  }
   const prev = e.prev;
   let prevObject: KObject | undefined;
   return {
@@ -72,8 +80,11 @@ export class WatchBroadcaster {
   private stopped = false;
   eventsTotal = 0;
 
-  constructor(deps: { store: Store; logger: Logger; capacity?: number }) {
+  private readonly written?: WrittenObjects;
+
+  constructor(deps: { store: Store; logger: Logger; capacity?: number; written?: WrittenObjects }) {
     this.store = deps.store;
+    this.written = deps.written;
     this.logger = deps.logger;
     this.capacity = deps.capacity ?? 20_000;
   }
@@ -113,7 +124,7 @@ export class WatchBroadcaster {
 
   private follow(after: number, signal: AbortSignal): void {
     this.store.watch("/registry/", after, signal, {
-      onEvents: (events) => this.dispatch(events.map(toCached)),
+      onEvents: (events) => this.dispatch(events.map((e) => toCached(e, this.written))),
       onError: (err) => {
         if (this.stopped || signal.aborted) return;
         this.logger.warn("storage watch ended; restarting", { error: err.message });
@@ -227,7 +238,7 @@ export class WatchBroadcaster {
     this.store.watch(sub.prefix, afterRevision, inner.signal, {
       onEvents: (events) => {
         if (inner.signal.aborted) return;
-        const cached = events.map(toCached);
+        const cached = events.map((e) => toCached(e));
         last = cached[cached.length - 1].revision;
         this.deliver(sub, cached);
         caughtUp();
