@@ -8,13 +8,16 @@ import {
   subtractResources,
   type Resources,
 } from "./resources.ts";
-import { zoneLabel, type Taint } from "./types.ts";
+import { hostnameLabel, zoneLabel, type Taint } from "./types.ts";
 
 /** Everything the plugins need about one node, kept current as pods come and go (framework.NodeInfo). */
 export class NodeInfo {
   readonly name: string;
   node: KObject | undefined;
   labels: Record<string, string> = {};
+  /** The node's topology labels, read once per node update rather than per pod scored. */
+  hostnameValue: string | undefined;
+  zoneValue: string | undefined;
   taints: Taint[] = [];
   unschedulable = false;
   allocatable: Resources = emptyResources();
@@ -40,6 +43,8 @@ export class NodeInfo {
     this.node = node;
     const n = node as any;
     this.labels = n?.metadata?.labels ?? {};
+    this.hostnameValue = this.labels[hostnameLabel];
+    this.zoneValue = this.labels[zoneLabel];
     this.taints = n?.spec?.taints ?? [];
     this.unschedulable = !!n?.spec?.unschedulable;
     this.allocatable = resourcesFromList(n?.status?.allocatable);

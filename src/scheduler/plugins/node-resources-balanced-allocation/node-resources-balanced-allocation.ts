@@ -11,13 +11,12 @@ export class NodeResourcesBalancedAllocation implements ScorePlugin {
   readonly weight = 1;
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const fractions: number[] = [];
     const cpuAlloc = node.allocatable.milliCPU;
-    if (cpuAlloc !== 0)
-      fractions.push(Math.min(1, (node.requested.milliCPU + pod.requests.milliCPU) / cpuAlloc));
     const memAlloc = node.allocatable.memory;
-    if (memAlloc !== 0) fractions.push(Math.min(1, (node.requested.memory + pod.requests.memory) / memAlloc));
-    const std = fractions.length === 2 ? Math.abs((fractions[0]! - fractions[1]!) / 2) : 0;
-    return Math.trunc((1 - std) * maxNodeScore);
+    // With fewer than two resources to compare the spread is zero.
+    if (cpuAlloc === 0 || memAlloc === 0) return maxNodeScore;
+    const cpu = Math.min(1, (node.requested.milliCPU + pod.requests.milliCPU) / cpuAlloc);
+    const mem = Math.min(1, (node.requested.memory + pod.requests.memory) / memAlloc);
+    return Math.trunc((1 - Math.abs((cpu - mem) / 2)) * maxNodeScore);
   }
 }

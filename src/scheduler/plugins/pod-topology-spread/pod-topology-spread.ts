@@ -43,7 +43,7 @@ export class PodTopologySpread implements ScorePlugin {
     if (pod.pod.spec?.topologySpreadConstraints?.length || !pod.ownerUid) return false;
     // Weights are ln(number of topology values among the candidate nodes + 2).
     const zones = new Set<string>();
-    for (const n of nodes) zones.add(n.labels[zoneLabel] ?? "");
+    for (const n of nodes) zones.add(n.zoneValue ?? "");
     const weights = systemDefaults.map((c) =>
       Math.log((c.key === hostnameLabel ? nodes.length : zones.size) + 2),
     );
@@ -53,15 +53,12 @@ export class PodTopologySpread implements ScorePlugin {
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
     const s = state.get(stateKey) as SpreadState;
+    // systemDefaults[0] is the hostname constraint, [1] the zone one.
     let score = 0;
-    for (let i = 0; i < systemDefaults.length; i++) {
-      const c = systemDefaults[i]!;
-      const value = node.labels[c.key];
-      if (value === undefined) continue;
-      const count =
-        c.key === hostnameLabel ? (node.ownerCounts.get(pod.ownerUid!) ?? 0) : (s.zoneCounts.get(value) ?? 0);
-      score += count * s.weights[i]! + (c.maxSkew - 1);
-    }
+    if (node.hostnameValue !== undefined)
+      score += (node.ownerCounts.get(pod.ownerUid!) ?? 0) * s.weights[0]! + (systemDefaults[0]!.maxSkew - 1);
+    if (node.zoneValue !== undefined)
+      score += (s.zoneCounts.get(node.zoneValue) ?? 0) * s.weights[1]! + (systemDefaults[1]!.maxSkew - 1);
     return Math.round(score);
   }
 
@@ -88,7 +85,7 @@ function zoneCounts(pod: PodInfo, snapshot: Snapshot): ReadonlyMap<string, numbe
   if (!affinity && snapshot.ownerZoneCounts) return snapshot.ownerZoneCounts(pod.ownerUid!) ?? new Map();
   const counts = new Map<string, number>();
   for (const n of snapshot.nodes) {
-    const z = n.labels[zoneLabel];
+    const z = n.zoneValue;
     if (z === undefined || (affinity && !affinity(n.labels, n.name))) continue;
     const c = n.ownerCounts.get(pod.ownerUid!);
     if (c) counts.set(z, (counts.get(z) ?? 0) + c);
