@@ -1,3 +1,5 @@
+export { semanticEqual } from "../apimachinery/semantic-equal.ts";
+
 // Pod status pieces as the kubelet generates them (pkg/kubelet/status/generate.go, kubelet_pods.go).
 
 export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
@@ -60,40 +62,6 @@ export function stableStringify(v: unknown): string {
     parts.push(`${JSON.stringify(k)}:${stableStringify(val)}`);
   }
   return `{${parts.join(",")}}`;
-}
-
-const absent = (v: unknown) => v === undefined || v === null;
-
-/**
- * Whether two JSON values mean the same, with fields that are null or missing treated alike (a merge
- * patch stores no nulls) and key order ignored: stableStringify(a) === stableStringify(b), without
- * building the strings.
- */
-export function semanticEqual(a: unknown, b: unknown): boolean {
-  if (a === b || (absent(a) && absent(b))) return true;
-  if (absent(a) || absent(b) || typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) {
-      // Array elements are serialized even when null, so they compare as values.
-      if (absent(a[i]) || absent(bb[i])) {
-        if (absent(a[i]) !== absent(bb[i])) return false;
-      } else if (!semanticEqual(a[i], bb[i])) return false;
-    }
-    return true;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in ao) {
-    if (absent(ao[k])) continue;
-    n++;
-    if (!semanticEqual(ao[k], bo[k])) return false;
-  }
-  for (const k in bo) if (!absent(bo[k])) n--;
-  return n === 0;
 }
 
 /** The kubelet-owned part of an API pod status, shaped like `desired` for comparison. */

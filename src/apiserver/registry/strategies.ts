@@ -2,6 +2,7 @@ import type { ResourceInfo } from "../../api/resources.ts";
 import { validateCreate, validateStatusUpdate, validateUpdate } from "../../api/validation/index.ts";
 import { applyJobSelector } from "../../api/defaults/index.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
+import { semanticEqual } from "../../apimachinery/semantic-equal.ts";
 import type { Strategy } from "./strategy.ts";
 
 const hasStatus = (info: ResourceInfo) => info.subresources.includes("status");
@@ -66,6 +67,13 @@ const createOnUpdate = new Set([
   "events.k8s.io/events",
 ]);
 
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+function setTemplateGeneration(ds: KObject, generation: number): void {
+  const meta = (ds.metadata ??= {});
+  meta.annotations = { ...meta.annotations, [templateGenerationAnnotation]: String(generation) };
+}
+
 export function strategyFor(info: ResourceInfo): Strategy {
   const id = `${info.group}/${info.resource}`;
   const strategy: Strategy = {
@@ -81,6 +89,20 @@ export function strategyFor(info: ResourceInfo): Strategy {
   if (id === "/pods") {
     strategy.gracePeriod = podGracePeriod;
     strategy.returnDeletedObject = true;
+  }
+  if (id === "apps/daemonsets") {
+    // pkg/registry/apps/daemonset/strategy.go keeps spec.templateGeneration, which apps/v1 shows as
+    // this annotation: 1 at create, one more whenever the pod template changes, never set by users.
+    strategy.prepareForCreate = (obj) => {
+      initialStatus(info, obj);
+      setTemplateGeneration(obj, 1);
+    };
+    strategy.prepareForUpdate = (obj, old) => {
+      keepStatus(obj, old);
+      const previous = Number(old.metadata?.annotations?.[templateGenerationAnnotation] ?? "1") || 1;
+      const spec = (o: KObject) => (o.spec as { template?: unknown } | undefined)?.template;
+      setTemplateGeneration(obj, semanticEqual(spec(obj), spec(old)) ? previous : previous + 1);
+    };
   }
   if (info.group === "batch" && info.resource === "jobs") {
     // batch/v1 Jobs orphan their pods unless told otherwise (pkg/registry/batch/job/strategy.go).
