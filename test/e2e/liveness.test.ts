@@ -87,6 +87,24 @@ test("kubia-liveness: RESTARTS rises, describe shows exit code 137 and the probe
     describe,
     /Normal\s+Killing\s+.*kubelet\s+Container kubia failed liveness probe, will be restarted/,
   );
+
+  // As upstream prints pod conditions: lastProbeTime is always there, null when unset.
+  const pod = JSON.parse(await k.ok(["get", "po", "kubia-liveness", "-o", "json"])) as {
+    status: { conditions: Array<Record<string, unknown>> };
+  };
+  assert.equal(pod.status.conditions.length, 5);
+  for (const c of pod.status.conditions) assert.equal(c.lastProbeTime, null, JSON.stringify(c));
+
+  // The killed container's log: the server starting, then one line per probe request.
+  const previous = await k.ok(["logs", "kubia-liveness", "--previous"]);
+  const lines = previous.trim().split("\n");
+  assert.equal(lines[0], "Kubia server starting...");
+  assert.ok(lines.length >= 9, previous);
+  assert.ok(
+    lines.slice(1).every((l) => /^Received request from ::ffff:10\.42\.\d+\.1$/.test(l)),
+    previous,
+  );
+  assert.match(await k.ok(["logs", "kubia-liveness"]), /^Kubia server starting\.\.\.\n/);
 });
 
 test("the initial-delay variant waits before probing, and describe shows delay=15s", async () => {

@@ -87,6 +87,13 @@ export function strategyFor(info: ResourceInfo): Strategy {
     strategy.prepareForUpdate = (obj, old) => keepStatus(obj, old);
   }
   if (id === "/pods") {
+    // metav1.Time is not omitempty: upstream shows every pod condition with lastProbeTime, null
+    // when unset. Merge patches cannot carry that null, so it is filled in here.
+    strategy.prepareForStatusUpdate = (obj) => {
+      const conditions = (obj.status as { conditions?: Array<Record<string, unknown>> } | undefined)
+        ?.conditions;
+      for (const c of conditions ?? []) if (!("lastProbeTime" in c)) c.lastProbeTime = null;
+    };
     strategy.gracePeriod = podGracePeriod;
     strategy.returnDeletedObject = true;
   }
