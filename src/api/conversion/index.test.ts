@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { KUBIA_REPLICASET } from "../../../test/support/book.ts";
 import { findKind, type ResourceInfo } from "../resources.ts";
 import { deprecationWarning, fromStorageVersion, storageGroupVersion, toStorageVersion } from "./index.ts";
 
@@ -11,25 +12,7 @@ function info(group: string, kind: string): ResourceInfo {
 }
 
 // Kubernetes in Action, Chapter04/kubia-replicaset.yaml
-const kubiaReplicaSet = `
-apiVersion: apps/v1beta2
-kind: ReplicaSet
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: luksa/kubia
-`;
+const kubiaReplicaSet = KUBIA_REPLICASET;
 
 // Kubernetes in Action, Chapter05/kubia-ingress.yaml
 const kubiaIngress = `

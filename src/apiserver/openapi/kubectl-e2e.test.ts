@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { servedGroupVersions } from "../../api/resources.ts";
 import { fieldValidationError, openApiV3DocumentJson, openApiV3Root, unknownFields } from "./index.ts";
+import { KUBIA_REPLICASET } from "../../../test/support/book.ts";
 
 const KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
 const DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
@@ -204,24 +205,7 @@ describe(
       const manifest = join(home, "kia.yaml");
       writeFileSync(
         manifest,
-        `apiVersion: apps/v1beta2
-kind: ReplicaSet
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: luksa/kubia
----
+        `${KUBIA_REPLICASET}---
 apiVersion: extensions/v1beta1
 kind: Ingress
 metadata:
