@@ -65,12 +65,17 @@ export class WorkerCommitter implements Committer {
   constructor(path: string) {
     // The build compiles this file to .js next to a compiled writer-thread.js.
     const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-    this.worker = new Worker(new URL(`./writer-thread${ext}`, import.meta.url), { workerData: { path } });
+    // No execArgv: flags for the main script (--input-type, --eval) make no sense for this file.
+    this.worker = new Worker(new URL(`./writer-thread${ext}`, import.meta.url), {
+      workerData: { path },
+      execArgv: [],
+    });
     this.worker.unref();
     this.worker.on("message", (reply: WorkerReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) this.worker.unref();
       if ("error" in reply) p.reject(new Error(reply.error));
       else p.resolve(reply.result);
     });
@@ -95,6 +100,8 @@ export class WorkerCommitter implements Committer {
   private call<T>(req: WorkerRequest): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
+      // An idle worker must not keep the process alive, a busy one must: a write is on its way.
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(req.id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage(req);
     });
@@ -109,7 +116,10 @@ export class WorkerCommitter implements Committer {
   }
 
   async close(): Promise<void> {
+    // Held until it has exited: whoever awaits close must not see the process end first.
+    this.worker.ref();
     if (!this.failure) await this.call({ id: this.nextId++, kind: "close" }).catch(() => {});
+    this.worker.ref();
     await this.exited;
   }
 }
@@ -140,6 +150,7 @@ export class AdaptiveCommitter implements Committer {
   private windowStart = 0;
   private windowRows = 0;
   private lastBusy = -Infinity;
+  private workerFailed = false;
   /** Every time commits moved to the worker thread or back. */
   readonly switches: Array<"worker" | "inline"> = [];
 
@@ -186,7 +197,7 @@ export class AdaptiveCommitter implements Committer {
     this.windowRows += rows;
     if (this.windowRows >= this.opts.busyRowsPerSecond || rows >= this.opts.busyBatch) this.lastBusy = now;
     const busy = now - this.lastBusy < this.opts.idleMs;
-    if (busy && !this.worker && !this.starting && !this.closed) {
+    if (busy && !this.worker && !this.starting && !this.closed && !this.workerFailed) {
       const w = new WorkerCommitter(this.path);
       this.starting = w;
       w.ready.then(
@@ -194,7 +205,9 @@ export class AdaptiveCommitter implements Committer {
           if (this.starting === w) this.promoted = w;
         },
         () => {
+          // A worker that cannot start will not start next time either: commit inline from now on.
           if (this.starting === w) this.starting = undefined;
+          this.workerFailed = true;
         },
       );
     }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,4 +113,27 @@ test("sqlite: commits that move between the worker thread and inline lose and re
     ac.abort();
     await store.close();
   }
+});
+
+test("sqlite: a script that writes through the worker thread and closes the store ends normally", async () => {
+  // An idle worker is unref'd so that it never keeps a process alive; a busy or closing one must.
+  const store = join(import.meta.dirname, "sqlite-store.ts");
+  const code = `
+    import { SqliteStore } from ${JSON.stringify(store)};
+    const s = SqliteStore.open(${JSON.stringify(join(dir, "script.db"))}, { writer: { kind: "adaptive", busyBatch: 1 } });
+    let i = 0;
+    while (!s.writerSwitches().length && i < 2000) await Promise.all([0, 1, 2].map((j) => s.create("/k/" + i++ + "-" + j, "v")));
+    const kv = await s.create("/k/last", "v");
+    await s.close();
+    console.log(kv.modRevision, s.writerSwitches().join(","));`;
+  const { stdout, code: exit } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("close", (c) => resolve({ stdout: out, code: c }));
+  });
+  assert.equal(exit, 0);
+  assert.match(stdout.trim(), /^\d+ worker$/);
 });
