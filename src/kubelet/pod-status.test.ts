@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { semanticEqual, stableStringify } from "./pod-status.ts";
+import { semanticEqual } from "../apimachinery/semantic-equal.ts";
+import { stableStringify } from "./pod-status.ts";
 
 test("semanticEqual ignores key order and null or missing fields, as stableStringify does", () => {
   const a = {

@@ -1,5 +1,3 @@
-export { semanticEqual } from "../apimachinery/semantic-equal.ts";
-
 // Pod status pieces as the kubelet generates them (pkg/kubelet/status/generate.go, kubelet_pods.go).
 
 export type Phase = "Pending" | "Running" | "Succeeded" | "Failed";

@@ -6,7 +6,8 @@ import { rfc3339, rfc3339Micro, type Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { PodIpPool } from "./ip-allocator.ts";
 import { buildNodeStatus, withoutHeartbeat } from "./node-status.ts";
-import { ConditionClock, semanticEqual } from "./pod-status.ts";
+import { semanticEqual } from "../apimachinery/semantic-equal.ts";
+import { ConditionClock } from "./pod-status.ts";
 import { isNodeDown } from "./simulated-annotations.ts";
 import { isOlderVersion } from "./resource-version.ts";
 

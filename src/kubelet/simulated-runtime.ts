@@ -18,6 +18,9 @@ function rfc3339Nano(d: Date): string {
   return d.toISOString().replace(/Z$/, "000000Z");
 }
 
+/** "simulated://ID" → "ID". */
+const idOf = (containerID: string) => containerID.replace(/^[a-z]+:\/\//, "");
+
 /** A simulated shutdown never takes longer than this, whatever the grace period. */
 const maxShutdownMs = 1000;
 
@@ -120,7 +123,7 @@ export class SimulatedRuntime implements ContainerRuntime {
     spec: ProbeSpec,
     _timeoutMs: number,
   ): Promise<ProbeOutcome> {
-    const entry = this.running.get(containerID.replace(/^[a-z]+:\/\//, ""));
+    const entry = this.running.get(idOf(containerID));
     if (!entry) return Promise.resolve({ ok: false, output: "container is not running" });
     const model = entry.model;
     // Any other image is a healthy process listening wherever it is asked.
@@ -152,7 +155,7 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   /** The container's log lines; for an exited container, those it wrote before it exited. */
   logs(containerID: string): ContainerLog | undefined {
-    const id = containerID.replace(/^[a-z]+:\/\//, "");
+    const id = idOf(containerID);
     const running = this.running.get(id);
     if (running) return { lines: [...running.logs], running: true };
     const exited = this.exitedLogs.get(id);
@@ -165,7 +168,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   stopContainer(containerID: string, gracePeriodMs: number): Promise<void> {
-    const id = containerID.replace(/^[a-z]+:\/\//, "");
+    const id = idOf(containerID);
     const entry = this.running.get(id);
     if (!entry) return Promise.resolve();
     entry.timer?.cancel();
@@ -182,7 +185,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 
   removeContainer(containerID: string): void {
-    const id = containerID.replace(/^[a-z]+:\/\//, "");
+    const id = idOf(containerID);
     const entry = this.running.get(id);
     entry?.timer?.cancel();
     entry?.logTimer?.cancel();

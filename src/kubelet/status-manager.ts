@@ -4,7 +4,8 @@ import type { ApiClient, SharedInformer } from "../client/interface.ts";
 import type { ResourceRef } from "../client/rest-client.ts";
 import { runWorkers, WorkQueue } from "../client/workqueue.ts";
 import type { Logger } from "../util/logger.ts";
-import { foreignConditions, ownedProjection, semanticEqual } from "./pod-status.ts";
+import { semanticEqual } from "../apimachinery/semantic-equal.ts";
+import { foreignConditions, ownedProjection } from "./pod-status.ts";
 import { isOlderVersion } from "./resource-version.ts";
 
 const podsRef: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };

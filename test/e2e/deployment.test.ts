@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
+import { simulatedNode } from "../support/book.ts";
 import { eventually } from "../support/wait.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -132,13 +133,7 @@ describe("deployments on a simulated node: rollout status", () => {
     k = new Kubectl(server.kubeconfig);
     // The node agent inside `skiff server` runs the pods of nodes annotated as simulated.
     await k.ok(["apply", "-f", "-"], {
-      input: `apiVersion: v1
-kind: Node
-metadata:
-  name: sim-1
-  annotations:
-    skiff.dev/simulated: "true"
-`,
+      input: simulatedNode("sim-1"),
     });
     await eventually(
       "the simulated node to be Ready",

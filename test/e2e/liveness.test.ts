@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
-import { manifestsIn } from "../support/book.ts";
+import { manifestsIn, simulatedNode } from "../support/book.ts";
 import { eventuallyMatches } from "../support/wait.ts";
 
 let server: RunningServer;
@@ -19,20 +19,7 @@ const manifest = manifestsIn(mkdtempSync(join(tmpdir(), "skiff-liveness-")));
 before(async () => {
   server = await startServer();
   k = new Kubectl(server.kubeconfig);
-  await k.ok([
-    "apply",
-    "-f",
-    manifest(
-      "node.yaml",
-      `apiVersion: v1
-kind: Node
-metadata:
-  name: node1
-  annotations:
-    skiff.dev/simulated: "true"
-`,
-    ),
-  ]);
+  await k.ok(["apply", "-f", manifest("node.yaml", simulatedNode("node1"))]);
 });
 
 after(async () => {

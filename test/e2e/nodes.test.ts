@@ -7,21 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../support/server.ts";
 import { Kubectl } from "../support/kubectl.ts";
-import { manifestsIn } from "../support/book.ts";
+import { manifestsIn, simulatedNode } from "../support/book.ts";
 import { eventually } from "../support/wait.ts";
 
 let server: RunningServer;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), "skiff-nodes-"));
 const manifest = manifestsIn(dir);
-
-const simNode = (name: string) => `apiVersion: v1
-kind: Node
-metadata:
-  name: ${name}
-  annotations:
-    skiff.dev/simulated: "true"
-`;
 
 const podYaml = (
   name: string,
@@ -62,7 +54,11 @@ after(async () => {
 });
 
 test("a simulated node created with kubectl becomes Ready and runs a pod bound to it", async () => {
-  await k.ok(["apply", "-f", manifest("nodes.yaml", [simNode("sim1"), simNode("sim2")].join("---\n"))]);
+  await k.ok([
+    "apply",
+    "-f",
+    manifest("nodes.yaml", [simulatedNode("sim1"), simulatedNode("sim2")].join("---\n")),
+  ]);
   const node = await eventually("sim1 Ready", async () => {
     const r = await row(["get", "nodes"], "sim1");
     return r?.[1] === "Ready" ? r : undefined;

@@ -49,3 +49,12 @@ spec:
       - name: kubia
         image: luksa/kubia
 `;
+
+/** A Node the server runs itself (skiff's simulated nodes), as a learner would apply it. */
+export const simulatedNode = (name: string): string => `apiVersion: v1
+kind: Node
+metadata:
+  name: ${name}
+  annotations:
+    skiff.dev/simulated: "true"
+`;

@@ -22,8 +22,4 @@ export class WrittenObjects {
     if (obj) this.byText.delete(text);
     return obj;
   }
-
-  get size(): number {
-    return this.byText.size;
-  }
 }

@@ -58,6 +58,7 @@ export class WorkerCommitter implements Committer {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure?: Error;
+  private closing = false;
   private readonly exited: Promise<void>;
   /** Resolves once the worker has opened the file. */
   readonly ready: Promise<void>;
@@ -75,7 +76,7 @@ export class WorkerCommitter implements Committer {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0 && !this.closing) this.worker.unref();
       if ("error" in reply) p.reject(new Error(reply.error));
       else p.resolve(reply.result);
     });
@@ -117,9 +118,9 @@ export class WorkerCommitter implements Committer {
 
   async close(): Promise<void> {
     // Held until it has exited: whoever awaits close must not see the process end first.
+    this.closing = true;
     this.worker.ref();
     if (!this.failure) await this.call({ id: this.nextId++, kind: "close" }).catch(() => {});
-    this.worker.ref();
     await this.exited;
   }
 }
@@ -144,6 +145,7 @@ export class AdaptiveCommitter implements Committer {
   private readonly path: string;
   private readonly opts: Required<AdaptiveOptions>;
   private starting?: WorkerCommitter;
+  private startingReady = false;
   private worker?: WorkerCommitter;
   private compacting = 0;
   private closed = false;
@@ -202,7 +204,7 @@ export class AdaptiveCommitter implements Committer {
       this.starting = w;
       w.ready.then(
         () => {
-          if (this.starting === w) this.promoted = w;
+          if (this.starting === w) this.startingReady = true;
         },
         () => {
           // A worker that cannot start will not start next time either: commit inline from now on.
@@ -219,13 +221,12 @@ export class AdaptiveCommitter implements Committer {
     }
   }
 
-  /** A started worker waiting for the next batch boundary outside compaction. */
-  private promoted?: WorkerCommitter;
-
   private current(): Committer {
-    if (this.promoted && this.compacting === 0) {
-      this.worker = this.promoted;
-      this.promoted = this.starting = undefined;
+    // A started worker takes over at the next batch boundary outside compaction.
+    if (this.starting && this.startingReady && this.compacting === 0) {
+      this.worker = this.starting;
+      this.starting = undefined;
+      this.startingReady = false;
       this.switches.push("worker");
     }
     return this.worker ?? this.inline;
