@@ -17,7 +17,27 @@ export interface ImageModel {
   /** Lines logged when the container exits on its own. */
   exitLog?(at: Date): string[];
   ignoresSigterm: boolean;
+  /** Paths in the image, for exec probes that test for a file. */
+  files: ReadonlySet<string>;
 }
+
+const base = [
+  "/",
+  "/bin",
+  "/bin/sh",
+  "/dev",
+  "/etc",
+  "/etc/hostname",
+  "/home",
+  "/proc",
+  "/root",
+  "/tmp",
+  "/usr",
+  "/var",
+];
+/** node:7 on Debian, with the app. */
+const debianNodeFiles = new Set([...base, "/bin/bash", "/usr/bin/curl", "/usr/local/bin/node", "/app.js"]);
+const busyboxFiles = new Set(base);
 
 /** `date` output inside busybox ("%a %b %e %H:%M:%S %Z %Y"): "Thu Nov 26 14:00:00 UTC 2026". */
 function busyboxDate(at: Date): string {
@@ -36,6 +56,7 @@ const kubia = (healthyRequests: number): ImageModel => ({
   requestLog: (from) => `Received request from ::ffff:${from}`,
   // node runs as PID 1 without a SIGTERM handler.
   ignoresSigterm: true,
+  files: debianNodeFiles,
 });
 
 const models: Array<[RegExp, ImageModel]> = [
@@ -43,7 +64,12 @@ const models: Array<[RegExp, ImageModel]> = [
   [/^(docker\.io\/)?luksa\/kubia(:|@|$)/, kubia(Infinity)],
   [
     /^(docker\.io\/)?luksa\/ssd-monitor(:|@|$)/,
-    { ports: [], periodicLog: { periodMs: 5000, line: () => "SSD OK" }, ignoresSigterm: true },
+    {
+      ports: [],
+      periodicLog: { periodMs: 5000, line: () => "SSD OK" },
+      ignoresSigterm: true,
+      files: busyboxFiles,
+    },
   ],
   [
     /^(docker\.io\/)?luksa\/batch-job(:|@|$)/,
@@ -53,6 +79,7 @@ const models: Array<[RegExp, ImageModel]> = [
       // The image's own spelling.
       exitLog: (at) => [`${busyboxDate(at)} Finished succesfully`],
       ignoresSigterm: true,
+      files: busyboxFiles,
     },
   ],
 ];

@@ -10,6 +10,7 @@ import {
   resolvePort,
   type StartedContainer,
 } from "./runtime.ts";
+import { simulatedExec } from "./simulated-exec.ts";
 import { imageModel, type ImageModel } from "./simulated-images.ts";
 import { simulatedDurationMs, simulatedExitCode } from "./simulated-annotations.ts";
 
@@ -150,7 +151,9 @@ export class SimulatedRuntime implements ContainerRuntime {
       const open = port !== undefined && model.ports.includes(port);
       return Promise.resolve({ ok: open, output: open ? "" : refused });
     }
-    return Promise.resolve({ ok: true, output: "" });
+    const run = simulatedExec(spec.exec?.command ?? [], model.files);
+    // pkg/probe/exec: a non-zero exit fails the probe, with what the command printed as the reason.
+    return Promise.resolve({ ok: run.exitCode === 0, output: run.exitCode === 0 ? "" : run.output });
   }
 
   /** The container's log lines; for an exited container, those it wrote before it exited. */

@@ -119,13 +119,26 @@ test("the initial-delay variant waits before probing, and describe shows delay=1
   assert.match(await k.ok(["get", "po", "kubia-liveness-delay", "--no-headers"]), /Running\s+0\s/);
 });
 
-test("a TCP liveness probe on 8080 misses the 500s: no restarts", async () => {
+test("a TCP probe on 8080 misses the 500s; a failing exec probe restarts the container", async () => {
   await k.ok([
     "create",
     "-f",
     livenessPod("kubia-tcp", "      tcpSocket:\n        port: 8080\n      periodSeconds: 1\n"),
   ]);
-  await new Promise((r) => setTimeout(r, 10_000));
+  await k.ok([
+    "create",
+    "-f",
+    livenessPod("kubia-exec", "      exec:\n        command: [cat, /tmp/healthy]\n      periodSeconds: 1\n"),
+  ]);
+  await eventuallyMatches(
+    "kubia-exec restarted",
+    async () => (await k.ok(["get", "po", "kubia-exec", "--no-headers"])).trim(),
+    (l) => /\s1 \(\d+s ago\)/.test(l),
+    30_000,
+  );
+  const describe = await k.ok(["describe", "po", "kubia-exec"]);
+  assert.match(describe, /Liveness:\s+exec \[cat \/tmp\/healthy\] delay=0s timeout=1s period=1s/);
+  assert.match(describe, /Liveness probe failed: cat: \/tmp\/healthy: No such file or directory/);
   assert.match(await k.ok(["get", "po", "kubia-tcp", "--no-headers"]), /Running\s+0\s/);
 });
 
