@@ -83,3 +83,43 @@ export function foreignConditions(current: Record<string, unknown> | undefined):
   if (!Array.isArray(list)) return [];
   return list.filter((c: { type?: string }) => !kubeletConditionTypes.has(c.type ?? ""));
 }
+
+/** How a regular container stands, as getPhase counts it. */
+export type ContainerStanding = "waiting" | "running" | "terminated-ok" | "terminated-failed" | "restarting";
+
+/**
+ * The pod phase from its containers (pkg/kubelet/kubelet_pods.go getPhase). `restarting` is a
+ * container waiting to start again after it ran (it counts as stopped, not waiting).
+ */
+export function podPhase(input: {
+  initialized: boolean;
+  initFailed: boolean;
+  terminal: boolean;
+  restartPolicy: string;
+  containers: ContainerStanding[];
+}): Phase {
+  if (input.initFailed && input.restartPolicy === "Never") return "Failed";
+  if (!input.initialized && !input.terminal) return "Pending";
+  let waiting = 0;
+  let running = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of input.containers) {
+    if (c === "running") running++;
+    else if (c === "waiting") waiting++;
+    else {
+      stopped++;
+      if (c === "terminated-ok") succeeded++;
+    }
+  }
+  if (input.terminal) return stopped > 0 && stopped === succeeded ? "Succeeded" : "Failed";
+  if (waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (stopped > 0) {
+    if (input.restartPolicy === "Always") return "Running";
+    if (stopped === succeeded) return "Succeeded";
+    if (input.restartPolicy === "Never") return "Failed";
+    return "Running";
+  }
+  return "Pending";
+}

@@ -2,7 +2,13 @@ import type { KObject } from "../apimachinery/meta.ts";
 import { rfc3339, type Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { formatGoDuration } from "./go-duration.ts";
-import { ConditionClock, type ConditionInput, type Phase } from "./pod-status.ts";
+import {
+  ConditionClock,
+  podPhase,
+  type ConditionInput,
+  type ContainerStanding,
+  type Phase,
+} from "./pod-status.ts";
 import { ProbeWorker, type ProbeSpec, type ProbeType } from "./probe-worker.ts";
 import type { ContainerExit, ContainerRuntime, ContainerSpec } from "./runtime.ts";
 import { simulatedReady } from "./simulated-annotations.ts";
@@ -442,28 +448,19 @@ export class PodWorker {
       this.phase = "Pending";
       return;
     }
-    let waiting = 0;
-    let running = 0;
-    let stopped = 0;
-    let succeeded = 0;
-    for (const r of this.regular) {
-      if ("running" in r.state) running++;
-      else if ("terminated" in r.state) {
-        stopped++;
-        if (r.state.terminated.exitCode === 0) succeeded++;
-      } else if (r.lastState.terminated) stopped++;
-      else waiting++;
-    }
-    const policy = (this.pod.spec as { restartPolicy?: string }).restartPolicy ?? "Always";
-    if (podIsTerminal) this.phase = stopped > 0 && stopped === succeeded ? "Succeeded" : "Failed";
-    else if (waiting > 0) this.phase = "Pending";
-    else if (running > 0) this.phase = "Running";
-    else if (stopped > 0) {
-      if (policy === "Always") this.phase = "Running";
-      else if (stopped === succeeded) this.phase = "Succeeded";
-      else if (policy === "Never") this.phase = "Failed";
-      else this.phase = "Running";
-    }
+    const standings: ContainerStanding[] = this.regular.map((r) => {
+      if ("running" in r.state) return "running";
+      if ("terminated" in r.state)
+        return r.state.terminated.exitCode === 0 ? "terminated-ok" : "terminated-failed";
+      return r.lastState.terminated ? "restarting" : "waiting";
+    });
+    this.phase = podPhase({
+      initialized: true,
+      initFailed: false,
+      terminal: podIsTerminal,
+      restartPolicy: (this.pod.spec as { restartPolicy?: string }).restartPolicy ?? "Always",
+      containers: standings,
+    });
   }
 
   /** The pod status the kubelet would post now (generateAPIPodStatus). */
