@@ -44,6 +44,11 @@ import {
 import { writeJson, writeStatus } from "./handlers/encode.ts";
 import type { RequestScope, ResponseSink } from "./handlers/scope.ts";
 import { handlePodLog } from "./handlers/pod-log.ts";
+import { handlePodConnect, isPodConnect } from "./handlers/pod-connect.ts";
+import { handleNodeJoin, isJoinPath } from "./node-join.ts";
+import type { Pki } from "./pki/index.ts";
+import type { Duplex } from "node:stream";
+import { rejectUpgrade } from "../util/streams/upgrade-proxy.ts";
 import { KubeletConnections } from "./kubelet-connections.ts";
 import { WrittenObjects } from "./watch/written-objects.ts";
 
@@ -87,6 +92,8 @@ export interface ApiServerConfig {
 export interface ApiServerDeps {
   store: Store;
   tokens: TokenAuthenticator;
+  /** Agents join with this token (DATA-DIR/token) and get their node certificates from the PKI. */
+  join?: { pki: Pki; token: string };
   clock: Clock;
   logger: Logger;
   config: ApiServerConfig;
@@ -173,6 +180,10 @@ export class ApiServer {
       { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
     );
+    server.on(
+      "upgrade",
+      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head),
+    );
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     this.server = server;
@@ -189,6 +200,38 @@ export class ApiServer {
     });
     this.ready = true;
     return (server.address() as AddressInfo).port;
+  }
+
+  /** Lets the API server call real nodes' kubelets with this client certificate (logs, exec, port-forward). */
+  configureKubeletClient(tls: { cert: string; key: string; ca: string }): void {
+    this.kubelets.configureRemote({
+      tls,
+      address: async (nodeName) => {
+        let node: KObject;
+        try {
+          node = await this.registry.get("", "nodes")!.get("", nodeName);
+        } catch {
+          throw new StatusError(404, "NotFound", `nodes "${nodeName}" not found`);
+        }
+        const status = (node.status ?? {}) as {
+          addresses?: Array<{ type: string; address: string }>;
+          daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+        };
+        const addrs = status.addresses ?? [];
+        const host = (
+          addrs.find((a) => a.type === "InternalIP") ??
+          addrs.find((a) => a.type === "ExternalIP") ??
+          addrs[0]
+        )?.address;
+        if (!host)
+          throw new StatusError(
+            500,
+            "InternalError",
+            `node "${nodeName}" has no address to reach its kubelet at`,
+          );
+        return { host, port: status.daemonEndpoints?.kubeletEndpoint?.Port || 10250 };
+      },
+    });
   }
 
   /** Cluster IPs and node ports for a service, before validation, as upstream's service REST does. */
@@ -214,10 +257,33 @@ export class ApiServer {
     }
   }
 
+  /** Upgrade requests: exec, attach and port-forward streams to a pod's kubelet. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", () => socket.destroy());
+    const path = (req.url ?? "/").split("?")[0];
+    const user = authenticate(req, this.deps.tokens);
+    if (!user) return rejectUpgrade(socket, 401, unauthorized().toStatus());
+    if (!isPodConnect(path))
+      return rejectUpgrade(
+        socket,
+        400,
+        new StatusError(400, "BadRequest", "this resource cannot be upgraded").toStatus(),
+      );
+    const started = performance.now();
+    await handlePodConnect({ registry: this.registry, kubelets: this.kubelets }, req, socket, head);
+    this.deps.logger.debug("stream opened", {
+      path,
+      user: user.name,
+      ms: Math.round(performance.now() - started),
+    });
+  }
+
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
     if (isPublic(path)) return this.servePublic(path, res);
+    if (this.deps.join && isJoinPath(path))
+      return handleNodeJoin(this.deps.join.pki, this.deps.join.token, req, res);
     const apiReq: ApiRequest = {
       method: req.method ?? "GET",
       url: req.url ?? "/",
@@ -449,12 +515,13 @@ export class ApiServer {
         case "log":
           if (verb !== "get") throw methodNotAllowed(verb, qr);
           return handlePodLog({ registry: this.registry, kubelets: this.kubelets }, scope, res);
+        case "exec":
+        case "attach":
+        case "portforward":
+          // Streams only work as upgraded connections (handleUpgrade); plain requests are refused so.
+          throw new StatusError(400, "BadRequest", "Upgrade request required");
         default:
-          throw new StatusError(
-            400,
-            "BadRequest",
-            `${subresource} is not available yet: pod "${name}" has no node agent`,
-          );
+          throw notFound(qr, `${name}/${subresource}`);
       }
     }
     switch (verb) {

@@ -18,6 +18,10 @@ import { realClock } from "../util/clock.ts";
 import { createLogger, isLogLevel, type Logger } from "../util/logger.ts";
 import { parseDuration, parseFlags, UsageError, type FlagSpec, type FlagValues } from "./flags.ts";
 import type { ControllerOptions } from "../controllers/types.ts";
+import { issueNodeCerts } from "../apiserver/pki/index.ts";
+import { ensureJoinToken } from "../apiserver/node-join.ts";
+import { nodeFlags, parseCidrFlag, parseNodeFlags } from "./node-flags.ts";
+import { runNodeAgent } from "./run-node.ts";
 
 export const serverFlags: FlagSpec[] = [
   {
@@ -104,6 +108,7 @@ export const serverFlags: FlagSpec[] = [
     default: false,
     usage: "do not run the controllers in this server",
   },
+  ...nodeFlags,
 ];
 
 function expandHome(p: string): string {
@@ -157,6 +162,7 @@ function parseControllerOptions(f: FlagValues): ControllerOptions {
     defaultUnreachableTolerationSeconds: tolerations[1],
     serviceCidr: cidr,
     serviceNodePortRange: [lo, hi],
+    clusterCidr: parseCidrFlag("cluster-cidr", String(f["cluster-cidr"])),
   };
 }
 
@@ -179,14 +185,23 @@ export async function runServer(argv: string[]): Promise<number> {
   const compactionMs = parseDuration(String(f["compaction-interval"]));
   const controllerOptions = parseControllerOptions(f);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The server's own node is a control-plane node (k3s's labels).
+  const nodeOptions = f["disable-agent"]
+    ? undefined
+    : parseNodeFlags(f, dataDir, {
+        "node-role.kubernetes.io/control-plane": "true",
+        "node-role.kubernetes.io/master": "true",
+      });
 
   const clientHost = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
   const sans = [hostname(), ...(f["tls-san"] as string[]), "10.43.0.1"];
   if (bind !== "0.0.0.0" && bind !== "::") sans.push(bind);
+  if (nodeOptions) sans.push(nodeOptions.nodeIP);
   const pki = ensurePki(join(dataDir, "tls"), { hosts: sans });
   const tokens = new TokenAuthenticator();
   tokens.add(pki.adminToken, { name: "system:admin", groups: ["system:masters"] });
 
+  const joinToken = ensureJoinToken(join(dataDir, "token"), pki.caCertPem);
   const store = await openStore(String(f["datastore-endpoint"]), dataDir, logger);
   const controller = new AbortController();
   // Signals are caught from the start, so a stop during start-up is as clean as any other.
@@ -202,6 +217,7 @@ export async function runServer(argv: string[]): Promise<number> {
   const apiserver = new ApiServer({
     store,
     tokens,
+    join: { pki, token: joinToken },
     clock: realClock,
     logger: logger.with({ component: "apiserver" }),
     config: {
@@ -216,6 +232,11 @@ export async function runServer(argv: string[]): Promise<number> {
         unreachable: controllerOptions.defaultUnreachableTolerationSeconds,
       },
     },
+  });
+  apiserver.configureKubeletClient({
+    cert: pki.kubeletClientCertPem,
+    key: pki.kubeletClientKeyPem,
+    ca: pki.caCertPem,
   });
   const boundPort = await apiserver.start(controller.signal);
   await ensureSystemNamespaces(apiserver.registry, realClock);
@@ -259,7 +280,31 @@ export async function runServer(argv: string[]): Promise<number> {
   const kubeconfig = resolve(expandHome(String(f["write-kubeconfig"] || join(dataDir, "kubeconfig.yaml"))));
   writeKubeconfig(kubeconfig, mode, { server: `https://${host}:${boundPort}`, pki });
   logger.info("wrote kubeconfig", { kubeconfig });
-  if (!f["disable-agent"]) logger.info("node agent not available yet; running the control plane only");
+  let nodeAgent: Promise<void> = Promise.resolve();
+  if (nodeOptions) {
+    const certs = issueNodeCerts(pki, {
+      nodeName: nodeOptions.nodeName,
+      ips: [nodeOptions.nodeIP],
+      hostnames: [hostname()],
+    });
+    // The server's own kubelet reaches the API in-process, as its node identity.
+    const nodeClient = new RestClient({
+      transport: new InProcessTransport(apiserver, {
+        name: `system:node:${nodeOptions.nodeName}`,
+        groups: ["system:nodes", "system:authenticated"],
+      }),
+      userAgent: `kubelet/${nodeOptions.nodeName}`,
+    });
+    nodeAgent = runNodeAgent(
+      {
+        client: nodeClient,
+        options: nodeOptions,
+        tls: { cert: certs.serving.certPem, key: certs.serving.keyPem, ca: pki.caCertPem },
+        logger,
+      },
+      controller.signal,
+    ).finally(() => nodeClient.close());
+  }
   logger.info("skiff is ready", {
     address: `https://${host}:${boundPort}`,
     startupMs: Math.round(performance.now()),
@@ -268,8 +313,8 @@ export async function runServer(argv: string[]): Promise<number> {
   await stopped;
   // Components get a moment to finish their current work; shutdown never waits longer than that.
   await Promise.race([
-    Promise.all([compacting.catch(() => {}), controlLoops, kubernetesService.catch(() => {})]),
-    new Promise((r) => setTimeout(r, 3000).unref()),
+    Promise.all([compacting.catch(() => {}), controlLoops, kubernetesService.catch(() => {}), nodeAgent]),
+    new Promise((r) => setTimeout(r, 10_000).unref()),
   ]);
   client.close();
   await store.close();

@@ -5,6 +5,7 @@ import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { NamespaceController } from "./namespace/namespace-controller.ts";
 import { nodeLifecycleController } from "./nodelifecycle/registration.ts";
 import { podGCController } from "./podgc/registration.ts";
+import { nodeIpamController } from "./nodeipam/registration.ts";
 import { simulatedNodesAgent } from "../kubelet/registration.ts";
 import { newScheduler } from "../scheduler/index.ts";
 import { replicaSetControllers } from "./replicaset/registration.ts";
@@ -27,6 +28,7 @@ export const controllers: ControllerRegistration[] = [
   { name: "scheduler", create: (ctx) => newScheduler(ctx) },
   nodeLifecycleController,
   podGCController,
+  nodeIpamController,
   simulatedNodesAgent,
   daemonSetController,
   ...jobControllers, // "job" and "ttl-after-finished"

@@ -25,6 +25,8 @@ export interface ControllerOptions {
   defaultUnreachableTolerationSeconds: number;
   serviceCidr: string;
   serviceNodePortRange: [number, number];
+  /** --cluster-cidr: the range node podCIDRs come from. */
+  clusterCidr: string;
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -33,6 +35,7 @@ export const defaultControllerOptions: ControllerOptions = {
   defaultUnreachableTolerationSeconds: 300,
   serviceCidr: "10.43.0.0/16",
   serviceNodePortRange: [30000, 32767],
+  clusterCidr: "10.42.0.0/16",
 };
 
 export interface Controller {

@@ -1,8 +1,8 @@
 import type { KObject } from "../apimachinery/meta.ts";
-import { StatusError } from "../apimachinery/status-error.ts";
 import type { ApiClient } from "../client/interface.ts";
 import type { ResourceRef } from "../client/rest-client.ts";
-import { rfc3339, rfc3339Micro, type Clock } from "../util/clock.ts";
+import { rfc3339, type Clock } from "../util/clock.ts";
+import { NodeLease } from "./node-lease.ts";
 import type { Logger } from "../util/logger.ts";
 import { PodIpPool } from "./ip-allocator.ts";
 import { buildNodeStatus, withoutHeartbeat } from "./node-status.ts";
@@ -12,13 +12,7 @@ import { isNodeDown } from "./simulated-annotations.ts";
 import { isOlderVersion } from "./resource-version.ts";
 
 const nodesRef: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
-const leasesRef: ResourceRef = {
-  group: "coordination.k8s.io",
-  version: "v1",
-  resource: "leases",
-  namespaced: true,
-};
-export const nodeLeaseNamespace = "kube-node-lease";
+export { nodeLeaseNamespace } from "./node-lease.ts";
 
 export interface HeartbeatOptions {
   /** Lease renewal interval (the kubelet's: a quarter of the lease duration, 10 s). */
@@ -51,7 +45,7 @@ export class SimulatedNode {
   private down = true;
   private stopped = false;
   private timer?: { cancel(): void };
-  private lease?: KObject;
+  private readonly lease: NodeLease;
   private lastStatusAt = -Infinity;
   private chain: Promise<void> = Promise.resolve();
   private beating = false;
@@ -66,6 +60,11 @@ export class SimulatedNode {
     this.node = node;
     this.nodeIP = nodeIP;
     this.deps = deps;
+    this.lease = new NodeLease({
+      client: deps.client,
+      clock: deps.clock,
+      leaseDurationSeconds: deps.options.leaseDurationSeconds,
+    });
     const status = (node.status ?? {}) as { conditions?: Array<Record<string, string>> };
     for (const c of status.conditions ?? [])
       if (c.lastTransitionTime) this.conditions.seed(c.type, c.status, c.lastTransitionTime);
@@ -174,42 +173,7 @@ export class SimulatedNode {
 
   private async renewLease(): Promise<void> {
     if (this.stopped || this.down) return;
-    const { client, clock, options } = this.deps;
-    const spec = {
-      holderIdentity: this.name,
-      leaseDurationSeconds: options.leaseDurationSeconds,
-      renewTime: rfc3339Micro(clock.now()),
-    };
-    if (!this.lease) {
-      try {
-        this.lease = await client.get(leasesRef, nodeLeaseNamespace, this.name);
-      } catch (e) {
-        if (!(e instanceof StatusError && e.code === 404)) throw e;
-        const m = this.node.metadata!;
-        this.lease = await client.create(leasesRef, nodeLeaseNamespace, {
-          apiVersion: "coordination.k8s.io/v1",
-          kind: "Lease",
-          metadata: {
-            name: this.name,
-            namespace: nodeLeaseNamespace,
-            ownerReferences: [{ apiVersion: "v1", kind: "Node", name: m.name, uid: m.uid }],
-          },
-          spec,
-        });
-        this.leaseRenewals++;
-        return;
-      }
-    }
-    try {
-      this.lease = await client.update(leasesRef, nodeLeaseNamespace, this.name, {
-        ...this.lease,
-        spec: { ...(this.lease.spec as object), ...spec },
-      });
-      this.leaseRenewals++;
-    } catch (e) {
-      // Someone else wrote it (or it is gone): start from the API's copy next time.
-      if (e instanceof StatusError && (e.code === 409 || e.code === 404)) this.lease = undefined;
-      throw e;
-    }
+    await this.lease.renew(this.node);
+    this.leaseRenewals++;
   }
 }

@@ -1,6 +1,6 @@
 import type { KObject } from "../../apimachinery/meta.ts";
 import { invalid as invalidField, type FieldError } from "../../apimachinery/field-error.ts";
-import { badRequest, invalid } from "../../apimachinery/status-error.ts";
+import { badRequest, invalid, StatusError, type StatusReason } from "../../apimachinery/status-error.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { KubeletConnections, LogLine } from "../kubelet-connections.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
@@ -77,6 +77,14 @@ export async function handlePodLog(deps: PodLogDeps, scope: RequestScope, res: R
   const container = containerFor(pod, opts.container);
   const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
   if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  if (!deps.kubelets.local(nodeName))
+    return proxyLog(
+      deps,
+      nodeName,
+      `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}`,
+      q,
+      res,
+    );
   const agent = deps.kubelets.for(nodeName);
   const req = { namespace, pod: name, uid: pod.metadata?.uid ?? "", container, previous: opts.previous };
   const first = agent.containerLogs(nodeName, req);
@@ -132,4 +140,64 @@ export async function handlePodLog(deps: PodLogDeps, scope: RequestScope, res: R
       if (!log.running) finish();
     }, deps.followPollMs ?? 500);
   });
+}
+
+/** A real node's log: the request goes to its kubelet, whose answer streams back as it comes. */
+async function proxyLog(
+  deps: PodLogDeps,
+  nodeName: string,
+  path: string,
+  q: URLSearchParams,
+  res: ResponseSink,
+): Promise<void> {
+  const params = new URLSearchParams();
+  for (const k of [
+    "follow",
+    "previous",
+    "timestamps",
+    "tailLines",
+    "limitBytes",
+    "sinceSeconds",
+    "sinceTime",
+  ]) {
+    const v = q.get(k);
+    if (v !== null)
+      params.set(k, ["follow", "previous", "timestamps"].includes(k) ? String(parseBool(v)) : v);
+  }
+  const abort = new AbortController();
+  res.on("close", () => abort.abort());
+  const upstream = await deps.kubelets.get(nodeName, `${path}?${params}`, abort.signal);
+  if (upstream.statusCode !== 200) {
+    let text = "";
+    for await (const chunk of upstream) text += String(chunk);
+    let s: { code?: number; reason?: string; message?: string } = {};
+    try {
+      s = JSON.parse(text) as typeof s;
+    } catch {
+      s = { message: text.trim() };
+    }
+    throw new StatusError(
+      s.code ?? upstream.statusCode ?? 500,
+      (s.reason ?? "InternalError") as StatusReason,
+      s.message ?? text,
+    );
+  }
+  res.writeHead(200, {
+    "Content-Type": "text/plain",
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
+  res.flushHeaders?.();
+  await new Promise<void>((resolve) => {
+    upstream.on("data", (d: Buffer) => res.write(d.toString()));
+    upstream.on("end", resolve);
+    upstream.on("error", resolve);
+    upstream.on("close", resolve);
+  });
+  res.end();
+}
+
+/** Go's strconv.ParseBool, as upstream reads query booleans. */
+function parseBool(v: string): boolean {
+  return ["1", "t", "T", "TRUE", "true", "True"].includes(v);
 }

@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, randomBytes } from "node:crypto";
+import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isIP } from "node:net";
@@ -14,6 +14,9 @@ export interface Pki {
   adminCertPem: string;
   adminKeyPem: string;
   adminToken: string;
+  /** The API server's client certificate for calling kubelets (logs, exec, attach, port-forward). */
+  kubeletClientCertPem: string;
+  kubeletClientKeyPem: string;
 }
 
 export interface EnsurePkiOptions {
@@ -44,6 +47,8 @@ const FILES = {
   adminCert: "admin.crt",
   adminKey: "admin.key",
   adminToken: "admin.token",
+  kubeletClientCert: "client-kube-apiserver.crt",
+  kubeletClientKey: "client-kube-apiserver.key",
 } as const;
 
 function writeAtomic(path: string, data: string, mode: number): void {
@@ -178,6 +183,24 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
     ({ certPem: adminCertPem, keyPem: adminKeyPem } = admin);
   }
 
+  let kubeletClientCertPem = readOptional(path("kubeletClientCert"));
+  let kubeletClientKeyPem = readOptional(path("kubeletClientKey"));
+  if (
+    kubeletClientCertPem === undefined ||
+    needsRenewal(kubeletClientCertPem, caCert, now) ||
+    !keyMatches(kubeletClientCertPem, kubeletClientKeyPem)
+  ) {
+    // kubeadm's apiserver-kubelet-client: the identity kubelets accept for their API.
+    const c = issueLeaf(
+      ca,
+      { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "clientAuth" },
+      now,
+    );
+    writeAtomic(path("kubeletClientKey"), c.keyPem, 0o600);
+    writeAtomic(path("kubeletClientCert"), c.certPem, 0o644);
+    ({ certPem: kubeletClientCertPem, keyPem: kubeletClientKeyPem } = c);
+  }
+
   let adminToken = readOptional(path("adminToken"))?.trim();
   if (!adminToken) {
     adminToken = randomBytes(32).toString("hex");
@@ -192,6 +215,8 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
     adminCertPem,
     adminKeyPem: adminKeyPem as string,
     adminToken,
+    kubeletClientCertPem,
+    kubeletClientKeyPem: kubeletClientKeyPem as string,
   };
 }
 
@@ -207,4 +232,44 @@ export function issueClientCert(
     { commonName: cn, organizations: orgs, usage: "clientAuth" },
     now,
   );
+}
+
+export interface NodeCertRequest {
+  nodeName: string;
+  /** Addresses and names the kubelet's serving certificate must cover. */
+  ips: string[];
+  hostnames: string[];
+  /** The node's own public keys (SPKI PEM); fresh key pairs are made for what is missing. */
+  clientPublicKeyPem?: string;
+  servingPublicKeyPem?: string;
+}
+
+/**
+ * A node's identity (client certificate for system:node:NAME in system:nodes) and the serving
+ * certificate of its kubelet API, both from the cluster CA.
+ */
+export function issueNodeCerts(
+  pki: Pki,
+  req: NodeCertRequest,
+  now: Date = new Date(),
+): { client: KeyPairPem; serving: KeyPairPem } {
+  const ca = { certPem: pki.caCertPem, keyPem: pki.caKeyPem };
+  const key = (pem?: string) => (pem ? createPublicKey(pem) : undefined);
+  const client = issueLeaf(
+    ca,
+    {
+      commonName: `system:node:${req.nodeName}`,
+      organizations: ["system:nodes"],
+      usage: "clientAuth",
+      publicKey: key(req.clientPublicKeyPem),
+    },
+    now,
+  );
+  const sans = classifyHosts([...req.ips, ...req.hostnames, req.nodeName, "localhost", "127.0.0.1"]);
+  const serving = issueLeaf(
+    ca,
+    { commonName: req.nodeName, usage: "serverAuth", ...sans, publicKey: key(req.servingPublicKeyPem) },
+    now,
+  );
+  return { client, serving };
 }

@@ -1,3 +1,11 @@
-export { ensurePki, issueClientCert, type EnsurePkiOptions, type Pki } from "./ensure-pki.ts";
+export {
+  ensurePki,
+  issueClientCert,
+  issueNodeCerts,
+  type EnsurePkiOptions,
+  type NodeCertRequest,
+  type Pki,
+} from "./ensure-pki.ts";
+export { newKeyPair } from "./issue.ts";
 export { clientIdentity, type CertificateIdentity } from "./client-identity.ts";
 export { renderKubeconfig, writeKubeconfig, type KubeconfigOptions } from "./kubeconfig.ts";

@@ -58,12 +58,15 @@ export interface LeafRequest {
   usage: ExtKeyUsage;
   dnsNames?: string[];
   ipAddresses?: string[];
+  /** The holder's own public key (it keeps the private key); a fresh key pair is made when absent. */
+  publicKey?: KeyObject;
 }
 
 export function issueLeaf(ca: KeyPairPem, request: LeafRequest, now: Date): KeyPairPem {
   const caCert = new X509Certificate(ca.certPem);
   const caKey = createPrivateKey(ca.keyPem);
-  const { privateKey, publicKey } = newKey();
+  const fresh = request.publicKey ? undefined : newKey();
+  const publicKey = request.publicKey ?? fresh!.publicKey;
   // A leaf never outlives the CA that vouches for it.
   const notAfter = Math.min(now.getTime() + LEAF_LIFETIME_MS, caCert.validToDate.getTime());
   const cert = createCertificate(
@@ -80,5 +83,14 @@ export function issueLeaf(ca: KeyPairPem, request: LeafRequest, now: Date): KeyP
     },
     { name: subjectName(caCert), publicKey: createPublicKey(caKey), privateKey: caKey },
   );
-  return { certPem: toPem("CERTIFICATE", cert), keyPem: keyToPem(privateKey) };
+  return { certPem: toPem("CERTIFICATE", cert), keyPem: fresh ? keyToPem(fresh.privateKey) : "" };
+}
+
+/** A new key pair for a holder that asks a CA to sign it: the private key as PEM, the public key as SPKI PEM. */
+export function newKeyPair(): { keyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = newKey();
+  return {
+    keyPem: keyToPem(privateKey),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
 }

@@ -151,6 +151,13 @@ export class PodSync {
     this.requestSync();
   }
 
+  /** The agent stops: timers and probes end, the containers keep running. */
+  stopQuietly(): void {
+    this.cleaned = true;
+    this.timer?.cancel();
+    this.stopProbes();
+  }
+
   get isCleanedUp(): boolean {
     return this.cleaned;
   }

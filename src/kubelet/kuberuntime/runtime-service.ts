@@ -41,6 +41,8 @@ export interface RuntimeService {
   imageStatus(image: string): Promise<Image | undefined>;
   pullImage(image: string, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
   listImages(): Promise<Image[]>;
+  /** Reopens a container's log file after rotation (not every runtime can). */
+  reopenContainerLog?(id: string): Promise<void>;
 }
 
 // The labels and annotations upstream's kubelet puts on sandboxes and containers

@@ -1,0 +1,82 @@
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Clock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import { labelManagedBy, type RuntimeService } from "./runtime-service.ts";
+
+// The kubelet's defaults: --container-log-max-size 10Mi, --container-log-max-files 5.
+export const maxLogBytes = 10 * 1024 * 1024;
+export const maxLogFiles = 5;
+
+/** Rotates one log file if it is over the size: the file moves aside and the runtime reopens it; old ones go. */
+export async function rotateIfNeeded(
+  path: string,
+  reopen: () => Promise<void>,
+  now: Date,
+  maxBytes = maxLogBytes,
+  maxFiles = maxLogFiles,
+): Promise<boolean> {
+  if (!existsSync(path) || statSync(path).size < maxBytes) return false;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "");
+  renameSync(path, `${path}.${stamp}`);
+  await reopen();
+  const dir = dirname(path);
+  const base = basename(path);
+  const rotated = readdirSync(dir)
+    .filter((f) => f.startsWith(`${base}.`))
+    .sort();
+  for (const f of rotated.slice(0, Math.max(0, rotated.length - (maxFiles - 1))))
+    rmSync(join(dir, f), { force: true });
+  return true;
+}
+
+/** The container log manager (pkg/kubelet/logs): every 10 s, running containers' logs over 10Mi are rotated. */
+export class ContainerLogRotator {
+  private readonly deps: {
+    runtime: () => RuntimeService | undefined;
+    clock: Clock;
+    logger: Logger;
+    periodMs?: number;
+  };
+
+  constructor(deps: ContainerLogRotator["deps"]) {
+    this.deps = deps;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const t = this.deps.clock.setTimeout(resolve, this.deps.periodMs ?? 10_000);
+        signal.addEventListener(
+          "abort",
+          () => {
+            t.cancel();
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      if (signal.aborted) return;
+      await this.once().catch((e: unknown) =>
+        this.deps.logger.debug("log rotation failed", { error: (e as Error).message }),
+      );
+    }
+  }
+
+  async once(): Promise<void> {
+    const rt = this.deps.runtime();
+    if (!rt?.reopenContainerLog) return;
+    const running = await rt.listContainers({
+      state: { state: "CONTAINER_RUNNING" },
+      label_selector: { [labelManagedBy]: "true" },
+    });
+    for (const c of running) {
+      const st = await rt.containerStatus(c.id).catch(() => undefined);
+      if (!st?.log_path) continue;
+      await rotateIfNeeded(st.log_path, () => rt.reopenContainerLog!(c.id), this.deps.clock.now());
+    }
+  }
+}
