@@ -1,13 +1,20 @@
 import { runServer, serverFlags } from "./server.ts";
+import { agentFlags, runAgent } from "./agent.ts";
+import { runKillall } from "./killall.ts";
 import { UsageError, usage } from "./flags.ts";
 
 const help = `skiff - Kubernetes, written in TypeScript
 
 USAGE:
-   skiff server [flags]   run a cluster: API server and (later) controllers and a node agent
+   skiff server [flags]   run a cluster: API server, controllers, scheduler and a node of its own
+   skiff agent --server URL --token TOKEN [flags]   run a node that joins a cluster
+   skiff killall [--data-dir DIR]   stop every pod of a stopped node and remove its network setup
 
 SERVER FLAGS:
 ${usage(serverFlags)}
+
+AGENT FLAGS:
+${usage(agentFlags.filter((a) => !serverFlags.some((s) => s.name === a.name)))}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "server":
       return runServer(rest);
+    case "agent":
+      return runAgent(rest);
+    case "killall":
+      return runKillall(rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,6 +1,7 @@
 // The book's images, built here from Debian's static busybox: these machines reach no registry.
 // Each behaves as the image in Kubernetes in Action does where a learner can see it.
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { buildImage, type BuiltImage } from "../../src/kubelet/images/image-builder.ts";
 import type { TarEntry } from "../../src/util/tar.ts";
 
@@ -32,6 +33,7 @@ const applets = [
   "expr",
   "printf",
   "test",
+  "timeout",
   "nslookup",
   "ip",
   "ifconfig",
@@ -49,12 +51,13 @@ function base(): TarEntry[] {
     { path: "bin", type: "dir" },
     { path: "bin/busybox", type: "file", data: bin, mode: 0o755 },
     ...applets.map((a): TarEntry => ({ path: `bin/${a}`, type: "symlink", linkTarget: "busybox" })),
-    // kubectl exec ... -- curl -s http://...: the book's images have curl; wget does the same here.
+    // kubectl exec ... -- curl -s http://...: the book's images have curl; wget does the same here
+    // (bounded by timeout: busybox's own wget -T crashes).
     {
       path: "bin/curl",
       type: "file",
       mode: 0o755,
-      data: '#!/bin/sh\nurl=""\nfor a in "$@"; do case "$a" in -*) ;; *) url="$a";; esac; done\nexec wget -qO- "$url"\n',
+      data: '#!/bin/sh\nurl=""\nfor a in "$@"; do case "$a" in -*) ;; *) url="$a";; esac; done\nexec timeout 10 wget -qO- "$url"\n',
     },
     { path: "etc", type: "dir" },
     {
@@ -76,29 +79,23 @@ export function busyboxImage(): BuiltImage {
   return buildImage({ layers: [base()], config: { Env: [PATH], Cmd: ["sh"] } });
 }
 
-/**
- * luksa/kubia: "Kubia server starting..." on start, an HTTP server on 8080 answering
- * "You've hit <hostname>", and one log line per request. Unhealthy: from the sixth request on it
- * answers 500 "I'm not well. Please restart me!", as luksa/kubia-unhealthy does.
- */
+const examples = resolve(import.meta.dirname, "../../examples");
+const example = (path: string) => readFileSync(join(examples, path), "utf8");
+const script = (path: string, from: string): TarEntry => ({
+  path,
+  type: "file",
+  mode: 0o755,
+  data: example(from),
+});
+
+/** luksa/kubia (examples/kubia), or luksa/kubia-unhealthy: 500 from the sixth request on. */
 export function kubiaImage(opts: { unhealthy?: boolean } = {}): BuiltImage {
-  const ok = `printf 'Content-Type: text/plain\\r\\n\\r\\n'\necho "You've hit $(hostname)"\n`;
-  const cgi = opts.unhealthy
-    ? `#!/bin/sh\nn=$(cat /tmp/requests 2>/dev/null || echo 0)\nn=$((n+1))\necho $n > /tmp/requests\n` +
-      `if [ $n -gt 5 ]; then printf 'HTTP/1.1 500 Internal Server Error\\r\\nContent-Type: text/plain\\r\\n\\r\\n'; echo "I'm not well. Please restart me!"; exit 0; fi\n${ok}`
-    : `#!/bin/sh\n${ok}`;
   const app: TarEntry[] = [
     { path: "app", type: "dir" },
     { path: "app/www", type: "dir" },
     { path: "app/www/cgi-bin", type: "dir" },
-    { path: "app/www/cgi-bin/index.cgi", type: "file", mode: 0o755, data: cgi },
-    {
-      path: "app/app.sh",
-      type: "file",
-      mode: 0o755,
-      // -vv logs each request's client address, as app.js logs "Received request from ...".
-      data: '#!/bin/sh\necho "Kubia server starting..."\nexec httpd -f -vv -p 8080 -h /app/www 2>&1\n',
-    },
+    script("app/www/cgi-bin/index.cgi", opts.unhealthy ? "kubia-unhealthy/index.cgi" : "kubia/index.cgi"),
+    script("app/app.sh", "kubia/app.sh"),
   ];
   return buildImage({
     layers: [base(), app],
@@ -106,17 +103,18 @@ export function kubiaImage(opts: { unhealthy?: boolean } = {}): BuiltImage {
   });
 }
 
-/** luksa/batch-job: works for a while (120 s in the book; SECONDS here), then exits 0. */
+/** luksa/batch-job (examples/batch-job): works for a while (120 s in the book), then exits 0. */
 export function batchJobImage(seconds = 120): BuiltImage {
   return buildImage({
-    layers: [base()],
-    config: {
-      Env: [PATH],
-      Cmd: [
-        "sh",
-        "-c",
-        `echo "$(date) Batch job starting"; sleep ${seconds}; echo "$(date) Finished succesfully"`,
-      ],
-    },
+    layers: [base(), [script("run.sh", "batch-job/run.sh")]],
+    config: { Env: [PATH, `BATCH_SECONDS=${seconds}`], Entrypoint: ["/run.sh"] },
+  });
+}
+
+/** luksa/ssd-monitor (examples/ssd-monitor): runs until stopped. */
+export function ssdMonitorImage(): BuiltImage {
+  return buildImage({
+    layers: [base(), [script("run.sh", "ssd-monitor/run.sh")]],
+    config: { Env: [PATH], Entrypoint: ["/run.sh"] },
   });
 }

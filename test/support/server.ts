@@ -16,6 +16,14 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `skiff killall` for a node's data dir: its pods stopped and removed. */
+export async function killall(dataDir: string): Promise<void> {
+  const p = spawn(process.execPath, [join(root, "src/cmd/main.ts"), "killall", "--data-dir", dataDir], {
+    stdio: "ignore",
+  });
+  await new Promise((r) => p.once("exit", r));
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -29,7 +37,15 @@ export async function freePort(): Promise<number> {
 
 /** Starts `skiff server` as a user would, on a fresh data dir, and waits for "ready". */
 export async function startServer(
-  opts: { dataDir?: string; args?: string[]; port?: number; entry?: "source" | "launcher" } = {},
+  opts: {
+    dataDir?: string;
+    args?: string[];
+    port?: number;
+    entry?: "source" | "launcher";
+    /** Run the server's own node (real containers on containerd); off by default. */
+    agent?: boolean;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "skiff-e2e-"));
   const port = opts.port ?? (await freePort());
@@ -43,10 +59,10 @@ export async function startServer(
       dataDir,
       "--https-listen-port",
       String(port),
-      "--disable-agent",
+      ...(opts.agent ? [] : ["--disable-agent"]),
       ...(opts.args ?? []),
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
   );
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -76,6 +92,8 @@ export async function startServer(
     stop: async (signal: NodeJS.Signals = "SIGTERM") => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const code = await exited;
+      // The node's containers outlive the server (as upstream's outlive the kubelet): stopped here.
+      if (opts.agent && !opts.dataDir) await killall(dataDir);
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       return code;
     },

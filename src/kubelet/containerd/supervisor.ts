@@ -58,6 +58,8 @@ export interface SupervisorOptions {
   logger: Logger;
   /** DATA-DIR/registries.yaml */
   registriesFile: string;
+  /** For a containerd started only to clean up (`skiff killall`): no images are imported. */
+  skipImageImport?: boolean;
 }
 
 /** Why the node cannot run containers, in words that say what to do about it. */
@@ -201,7 +203,7 @@ export class ContainerdSupervisor {
           await new Promise((r) => setTimeout(r, 25));
         }
       }
-      await this.importImages(cri);
+      if (!this.opts.skipImageImport) await this.importImages(cri);
     } finally {
       cri.close();
     }

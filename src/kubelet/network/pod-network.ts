@@ -154,4 +154,22 @@ export class PodNetwork {
       }
     }
   }
+
+  /** What setUpHost and syncRoutes made, removed: the node no longer runs pods (`skiff killall`). */
+  async tearDown(): Promise<boolean> {
+    // Pods still on the bridge belong to another node sharing this network namespace: its setup stays.
+    const ports = await sh("ip", ["-o", "link", "show", "master", bridgeName]).catch(() => "");
+    if (ports.trim()) return false;
+    for (const [table, chain, target] of [
+      ["nat", "POSTROUTING", "SKIFF-POSTROUTING"],
+      ["filter", "FORWARD", "SKIFF-FORWARD"],
+    ]) {
+      await sh("iptables", ["-w", "-t", table, "-D", chain, "-j", target]).catch(() => "");
+      await sh("iptables", ["-w", "-t", table, "-F", target]).catch(() => "");
+      await sh("iptables", ["-w", "-t", table, "-X", target]).catch(() => "");
+    }
+    await sh("ip", ["route", "flush", "proto", routeProto]).catch(() => "");
+    await sh("ip", ["link", "del", bridgeName]).catch(() => "");
+    return true;
+  }
 }

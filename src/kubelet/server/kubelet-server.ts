@@ -47,9 +47,10 @@ function flag(q: URLSearchParams, name: string): boolean {
 }
 
 /** Who may call: the API server's kubelet client certificate, or a cluster admin. */
-function allowed(req: IncomingMessage): { ok: boolean; user: string } {
+function allowed(req: IncomingMessage): { ok: boolean; user: string; anonymous?: boolean } {
   const sock = req.socket as TLSSocket;
-  if (!sock.authorized) return { ok: false, user: "system:anonymous" };
+  // Anonymous requests are not authenticated (upstream's kubelet with anonymous auth off, as k3s runs it).
+  if (!sock.authorized) return { ok: false, user: "system:anonymous", anonymous: true };
   const subject = sock.getPeerCertificate().subject as unknown as
     Record<string, string | string[]> | undefined;
   const cn = [subject?.CN ?? []].flat().at(-1) ?? "";
@@ -74,7 +75,7 @@ export class KubeletServer {
   async run(signal: AbortSignal): Promise<void> {
     const { tls } = this.opts;
     const server = createServer(
-      { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true },
+      { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
     );
     server.on(
@@ -116,6 +117,11 @@ export class KubeletServer {
       res.end(text);
     };
     const who = allowed(req);
+    if (who.anonymous) {
+      res.writeHead(401, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Unauthorized");
+      return;
+    }
     if (!who.ok)
       return send(
         403,
@@ -233,6 +239,7 @@ export class KubeletServer {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on("error", () => socket.destroy());
     const who = allowed(req);
+    if (who.anonymous) return rejectUpgrade(socket, 401, status(401, "Unauthorized", "Unauthorized"));
     if (!who.ok)
       return rejectUpgrade(
         socket,

@@ -40,6 +40,10 @@ export class StoredDeflater {
       parts.push(h, chunk);
       if (data.length === 0) break;
     }
+    // An empty stored block ends each frame's blocks, as a zlib sync flush does: Go's inflater looks
+    // for the next block header right after a block with data, and past the frame's end that read
+    // fails for good, so every later header block would be lost.
+    if (data.length) parts.push(Buffer.from([0, 0, 0, 0xff, 0xff]));
     return Buffer.concat(parts);
   }
 }
