@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../..");
-export const BRIDGE = "skiff-lab0";
 export const HOST_IP = "10.99.0.1";
 
 const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
@@ -24,36 +23,41 @@ export function guardNetwork(): void {
   execFileSync(join(root, "scripts/net-guard.sh"), ["up"], { stdio: "inherit" });
 }
 
-const nsName = (n: number) => `skiff-lab${n}`;
+// Lab L: bridge skiff-labL on 10.99.L.0/24 with the host at .1; host n of it is netns skiff-lL-nN.
+const nsName = (n: number, lab: number) => `skiff-l${lab}-n${n}`;
+const vethName = (n: number, lab: number) => `vl${lab}n${n}`;
+export const labHostIP = (lab: number) => `10.99.${lab}.1`;
 
-/** The bridge with the host on 10.99.0.1; leftovers of an earlier run removed first. */
-export function setUpLab(): void {
+/** The bridge with the host on 10.99.LAB.1; leftovers of an earlier run removed first. */
+export function setUpLab(lab = 0): void {
   guardNetwork();
-  tearDownLab();
-  ip("link", "add", BRIDGE, "type", "bridge");
-  ip("addr", "add", `${HOST_IP}/24`, "dev", BRIDGE);
-  ip("link", "set", BRIDGE, "up");
+  tearDownLab(lab);
+  const bridge = `skiff-lab${lab}`;
+  ip("link", "add", bridge, "type", "bridge");
+  ip("addr", "add", `${labHostIP(lab)}/24`, "dev", bridge);
+  ip("link", "set", bridge, "up");
 }
 
-export function tearDownLab(): void {
+export function tearDownLab(lab = 0): void {
   for (let n = 2; n < 10; n++) {
-    quiet("link", "del", `vlab${n}`);
-    quiet("netns", "del", nsName(n));
+    quiet("link", "del", vethName(n, lab));
+    quiet("netns", "del", nsName(n, lab));
   }
-  quiet("link", "del", BRIDGE);
+  quiet("link", "del", `skiff-lab${lab}`);
 }
 
-/** A network namespace for node n, at 10.99.0.n on the bridge, with a default route via the host. */
-export function addLabHost(n: number): { netns: string; ip: string } {
-  const ns = nsName(n);
+/** A network namespace for host n, at 10.99.LAB.n on the lab's bridge, with a default route via the host. */
+export function addLabHost(n: number, lab = 0): { netns: string; ip: string } {
+  const ns = nsName(n, lab);
+  const address = `10.99.${lab}.${n}`;
   ip("netns", "add", ns);
-  ip("link", "add", `vlab${n}`, "type", "veth", "peer", "name", "eth0", "netns", ns);
-  ip("link", "set", `vlab${n}`, "master", BRIDGE, "up");
-  ip("-n", ns, "addr", "add", `10.99.0.${n}/24`, "dev", "eth0");
+  ip("link", "add", vethName(n, lab), "type", "veth", "peer", "name", "eth0", "netns", ns);
+  ip("link", "set", vethName(n, lab), "master", `skiff-lab${lab}`, "up");
+  ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0");
   ip("-n", ns, "link", "set", "eth0", "up");
   ip("-n", ns, "link", "set", "lo", "up");
-  ip("-n", ns, "route", "add", "default", "via", HOST_IP);
-  return { netns: ns, ip: `10.99.0.${n}` };
+  ip("-n", ns, "route", "add", "default", "via", labHostIP(lab));
+  return { netns: ns, ip: address };
 }
 
 export interface RunningAgent {

@@ -17,10 +17,11 @@ export interface RunningServer {
 }
 
 /** `skiff killall` for a node's data dir: its pods stopped and removed. */
-export async function killall(dataDir: string): Promise<void> {
-  const p = spawn(process.execPath, [join(root, "src/cmd/main.ts"), "killall", "--data-dir", dataDir], {
-    stdio: "ignore",
-  });
+export async function killall(dataDir: string, netns?: string): Promise<void> {
+  const args = [join(root, "src/cmd/main.ts"), "killall", "--data-dir", dataDir];
+  const p = netns
+    ? spawn("nsenter", [`--net=/var/run/netns/${netns}`, process.execPath, ...args], { stdio: "ignore" })
+    : spawn(process.execPath, args, { stdio: "ignore" });
   await new Promise((r) => p.once("exit", r));
 }
 
@@ -45,13 +46,16 @@ export async function startServer(
     /** Run the server's own node (real containers on containerd); off by default. */
     agent?: boolean;
     env?: Record<string, string>;
+    /** Run it in this network namespace (a lab host). */
+    netns?: string;
   } = {},
 ): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "skiff-e2e-"));
   const port = opts.port ?? (await freePort());
   const proc = spawn(
-    process.execPath,
+    opts.netns ? "nsenter" : process.execPath,
     [
+      ...(opts.netns ? [`--net=/var/run/netns/${opts.netns}`, process.execPath] : []),
       // Tests run the sources; benchmarks run the `skiff` launcher a user runs (the compiled build).
       join(root, opts.entry === "launcher" ? "bin/skiff.js" : "src/cmd/main.ts"),
       "server",
@@ -93,7 +97,7 @@ export async function startServer(
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const code = await exited;
       // The node's containers outlive the server (as upstream's outlive the kubelet): stopped here.
-      if (opts.agent && !opts.dataDir) await killall(dataDir);
+      if (opts.agent && !opts.dataDir) await killall(dataDir, opts.netns);
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
