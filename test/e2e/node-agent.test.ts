@@ -69,6 +69,67 @@ interface PodJson {
   spec: { nodeName?: string };
 }
 
+// Short failure timings so that a killed agent's pods move within the test (defaults: 40 s, 300 s).
+const serverArgs = [
+  "--bind-address",
+  "0.0.0.0",
+  "--node-ip",
+  HOST_IP,
+  "--node-name",
+  "server1",
+  "--node-monitor-grace-period",
+  "8s",
+  "--default-not-ready-toleration-seconds",
+  "3",
+  "--default-unreachable-toleration-seconds",
+  "3",
+];
+
+const INIT_AND_VOLUMES = `apiVersion: v1
+kind: Pod
+metadata:
+  name: volumes
+spec:
+  initContainers:
+  - name: init
+    image: busybox
+    command: ["sh", "-c", "echo written by init > /work/init.txt"]
+    volumeMounts:
+    - {name: work, mountPath: /work}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /work/init.txt; cat /config/greeting; echo; echo env=$GREETING; echo pod=$POD_NAME; sleep 3600"]
+    env:
+    - name: GREETING
+      valueFrom: {configMapKeyRef: {name: greeting, key: greeting}}
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    volumeMounts:
+    - {name: work, mountPath: /work}
+    - {name: config, mountPath: /config}
+  volumes:
+  - name: work
+    emptyDir: {}
+  - name: config
+    configMap: {name: greeting}
+`;
+
+const READINESS = `apiVersion: v1
+kind: Pod
+metadata:
+  name: readiness
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+    readinessProbe:
+      exec:
+        command: ["ls", "/var/ready"]
+      periodSeconds: 1
+`;
+
 describe("node agent on containerd", { timeout: 600_000 }, () => {
   let registry: LocalRegistry;
   let server: RunningServer;
@@ -104,7 +165,7 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
     server = await startServer({
       dataDir,
       agent: true,
-      args: ["--bind-address", "0.0.0.0", "--node-ip", HOST_IP, "--node-name", "server1"],
+      args: serverArgs,
     });
     k = new Kubectl(server.kubeconfig);
   });
@@ -310,7 +371,7 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
       dataDir,
       agent: true,
       port: server.port,
-      args: ["--bind-address", "0.0.0.0", "--node-ip", HOST_IP, "--node-name", "server1"],
+      args: serverArgs,
     });
     k = new Kubectl(server.kubeconfig);
     // Give the new kubelet time to relist and sync the pod it found.
@@ -320,6 +381,61 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
     assert.equal(after.containerID, before.containerID);
     assert.equal(after.state.running?.startedAt, before.state.running?.startedAt);
     assert.equal(await k.ok(["exec", "kubia-manual", "--", "hostname"]), "kubia-manual\n");
+  });
+
+  it("kubectl run -i --rm attaches to the container, prints its output and deletes the pod", async () => {
+    const r = await k.run(
+      [
+        "run",
+        "once",
+        "-i",
+        "--rm",
+        "--restart=Never",
+        "--image=busybox",
+        "--",
+        "sh",
+        "-c",
+        "read x; echo got $x",
+      ],
+      {
+        input: "hello\n",
+      },
+    );
+    assert.match(r.stdout, /got hello/);
+    assert.match(r.stdout + r.stderr, /pod "once" deleted/);
+    assert.equal(r.code, 0);
+  });
+
+  it("init containers run first; emptyDir, configMap volumes and env from a configMap and the downward API reach the container", async () => {
+    await k.ok(["create", "configmap", "greeting", "--from-literal=greeting=hi there"]);
+    await k.ok(["create", "-f", file("volumes.yaml", INIT_AND_VOLUMES)]);
+    await running("volumes");
+    const logs = await eventually("main's output", async () => {
+      const l = await k.ok(["logs", "volumes", "-c", "main"]);
+      return l.includes("pod=") ? l : undefined;
+    });
+    assert.equal(logs, "written by init\nhi there\nenv=hi there\npod=volumes\n");
+    // A changed configMap reaches the mounted file (upstream: within the kubelet's sync period).
+    await k.ok(["patch", "configmap", "greeting", "-p", '{"data":{"greeting":"changed"}}']);
+    await eventually(
+      "the mounted file changed",
+      async () =>
+        (await k.ok(["exec", "volumes", "--", "cat", "/config/greeting"])) === "changed" ? true : undefined,
+      90_000,
+    );
+    await k.ok(["delete", "pod", "volumes", "--grace-period=1", "--wait=false"]);
+  });
+
+  it("a readiness probe keeps the pod unready until the file it looks for exists", async () => {
+    await k.ok(["create", "-f", file("readiness.yaml", READINESS)]);
+    await eventually("readiness running", async () =>
+      (await pod("readiness")).status.phase === "Running" ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await pod("readiness")).status.containerStatuses![0].ready, false);
+    await k.ok(["exec", "readiness", "--", "touch", "/var/ready"]);
+    await running("readiness");
+    await k.ok(["delete", "pod", "readiness", "--grace-period=1", "--wait=false"]);
   });
 
   it("kubectl delete pod stops its containers and the pod goes", async () => {
@@ -448,6 +564,28 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
         /Forbidden \(user=system:node:agent1, verb=get, resource=nodes, subresource=proxy\)/,
       );
       assert.equal((await call({})).code, 401);
+    });
+
+    it("killing the agent with SIGKILL moves its pods to the server's node once the grace period and tolerations pass", async () => {
+      await agent.stop("SIGKILL");
+      await eventually(
+        "agent1 NotReady",
+        async () => ((await k.ok(["get", "node", "agent1"])).match(/agent1\s+NotReady/) ? true : undefined),
+        30_000,
+      );
+      await eventually(
+        "all four kubia pods ready on server1",
+        async () => {
+          const list = JSON.parse(await k.ok(["get", "pods", "-l", "app=kubia", "-o", "json"])) as {
+            items: Array<PodJson & { metadata: { deletionTimestamp?: string } }>;
+          };
+          const live = list.items.filter(
+            (p) => !p.metadata.deletionTimestamp && p.spec.nodeName === "server1",
+          );
+          return live.filter((p) => p.status.containerStatuses?.[0]?.ready).length === 4 ? true : undefined;
+        },
+        90_000,
+      );
     });
 
     it("an agent with a wrong token says so and exits", async () => {
