@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import type { KObject } from "../src/apimachinery/meta.ts";
 import { RestClient } from "../src/client/rest-client.ts";
+import { containerdPaths } from "../src/kubelet/containerd/containerd-config.ts";
 import { CriClient } from "../src/kubelet/cri/cri-client.ts";
 import { dockerArchive } from "../src/kubelet/images/image-builder.ts";
 import { containerConfig } from "../src/kubelet/kuberuntime/container-config.ts";
@@ -143,7 +144,8 @@ async function main(): Promise<void> {
     cert: b64(kc.users[0].user["client-certificate-data"]),
     key: b64(kc.users[0].user["client-key-data"]),
   });
-  const cri = new CriClient(join(agentDir, "agent", "containerd", "containerd.sock"));
+  const paths = containerdPaths(join(agentDir, "agent"));
+  const cri = new CriClient(paths.socket);
   const logsRoot = join(agentDir, "bench-logs");
   try {
     // Wait for the node to be Ready.

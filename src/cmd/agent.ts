@@ -1,9 +1,9 @@
-import { homedir, hostname } from "node:os";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { readFileSync } from "node:fs";
 import { RestClient } from "../client/rest-client.ts";
 import { createLogger, isLogLevel } from "../util/logger.ts";
-import { parseFlags, UsageError, type FlagSpec } from "./flags.ts";
+import { expandHome, parseFlags, stopOnSignal, UsageError, type FlagSpec } from "./flags.ts";
 import { JoinError, joinCluster } from "./agent-join.ts";
 import { nodeFlags, parseNodeFlags } from "./node-flags.ts";
 import { runNodeAgent } from "./run-node.ts";
@@ -28,8 +28,6 @@ export const agentFlags: FlagSpec[] = [
   { name: "log-level", type: "string", default: "info", usage: "debug, info, warn or error" },
   ...nodeFlags,
 ];
-
-const expandHome = (p: string) => (p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(2)) : p);
 
 /** `skiff agent`: a node that joins a cluster with the server's token, as `k3s agent` does. */
 export async function runAgent(argv: string[]): Promise<number> {
@@ -62,15 +60,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   const logger = createLogger(level, { component: "skiff-agent" });
 
   const controller = new AbortController();
-  const stopped = new Promise<void>((resolveStop) => {
-    const stop = (sig: string) => {
-      logger.info("shutting down", { signal: sig });
-      controller.abort();
-      resolveStop();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  const stopped = stopOnSignal(logger, controller);
   let id;
   try {
     id = await joinCluster({

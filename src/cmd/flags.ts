@@ -1,4 +1,7 @@
 // A small flag parser in the style of k3s/urfave: --name value, --name=value, boolean switches.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "../util/logger.ts";
 export interface FlagSpec {
   name: string;
   type: "string" | "number" | "boolean" | "list";
@@ -86,4 +89,22 @@ export function parseDuration(s: string): number {
   }
   if (consumed !== s.length || !s.length) throw new UsageError(`invalid duration "${s}"`);
   return total;
+}
+
+/** "~" and "~/…" as the user's home, as a shell would expand them. */
+export function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(2)) : p;
+}
+
+/** Resolves on the first SIGINT or SIGTERM, having logged it and aborted the controller. */
+export function stopOnSignal(logger: Logger, controller: AbortController): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    const stop = (sig: string) => {
+      logger.info("shutting down", { signal: sig });
+      controller.abort();
+      resolveStop();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
 }

@@ -1,13 +1,12 @@
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { ContainerdSupervisor, RuntimeUnavailable } from "../kubelet/containerd/supervisor.ts";
 import { CriClient } from "../kubelet/cri/cri-client.ts";
 import { defaultPauseImage } from "../kubelet/images/pause-image.ts";
 import { labelManagedBy } from "../kubelet/kuberuntime/runtime-service.ts";
-import { PodNetwork } from "../kubelet/network/pod-network.ts";
+import { podNetworkFor } from "../kubelet/network/pod-network.ts";
 import { createLogger } from "../util/logger.ts";
-import { parseFlags, UsageError, type FlagSpec } from "./flags.ts";
+import { expandHome, parseFlags, UsageError, type FlagSpec } from "./flags.ts";
 
 export const killallFlags: FlagSpec[] = [
   {
@@ -34,8 +33,7 @@ export const killallFlags: FlagSpec[] = [
 export async function runKillall(argv: string[]): Promise<number> {
   const { values: f, args } = parseFlags(killallFlags, argv);
   if (args.length) throw new UsageError(`unexpected argument "${args[0]}"`);
-  const p = String(f["data-dir"]);
-  const dataDir = resolve(p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(2)) : p);
+  const dataDir = resolve(expandHome(String(f["data-dir"])));
   const agentDir = join(dataDir, "agent");
   const logger = createLogger("info", { component: "skiff-killall" });
   if (!existsSync(join(agentDir, "containerd"))) {
@@ -75,12 +73,7 @@ export async function runKillall(argv: string[]): Promise<number> {
     cri.close();
     await supervisor.stop();
   }
-  const networkRemoved = await new PodNetwork({
-    confDir: join(agentDir, "etc", "cni", "net.d"),
-    ipamDir: join(agentDir, "cni", "networks"),
-    clusterCidr: String(f["cluster-cidr"]),
-    logger,
-  }).tearDown();
+  const networkRemoved = await podNetworkFor(agentDir, String(f["cluster-cidr"]), logger).tearDown();
   logger.info("node stopped", { dataDir, pods, networkRemoved });
   return 0;
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { homedir, hostname } from "node:os";
+import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { ApiServer } from "../apiserver/server.ts";
@@ -16,7 +16,15 @@ import { SqliteStore } from "../storage/sqlite/sqlite-store.ts";
 import type { Store } from "../storage/types.ts";
 import { realClock } from "../util/clock.ts";
 import { createLogger, isLogLevel, type Logger } from "../util/logger.ts";
-import { parseDuration, parseFlags, UsageError, type FlagSpec, type FlagValues } from "./flags.ts";
+import {
+  expandHome,
+  parseDuration,
+  parseFlags,
+  stopOnSignal,
+  UsageError,
+  type FlagSpec,
+  type FlagValues,
+} from "./flags.ts";
 import type { ControllerOptions } from "../controllers/types.ts";
 import { issueNodeCerts } from "../apiserver/pki/index.ts";
 import { ensureJoinToken } from "../apiserver/node-join.ts";
@@ -111,10 +119,6 @@ export const serverFlags: FlagSpec[] = [
   ...nodeFlags,
 ];
 
-function expandHome(p: string): string {
-  return p === "~" || p.startsWith("~/") ? join(homedir(), p.slice(2)) : p;
-}
-
 async function openStore(endpoint: string, dataDir: string, logger: Logger): Promise<Store> {
   if (!endpoint || endpoint.startsWith("sqlite://")) {
     const file = endpoint ? endpoint.slice("sqlite://".length) : join(dataDir, "db", "state.db");
@@ -205,15 +209,7 @@ export async function runServer(argv: string[]): Promise<number> {
   const store = await openStore(String(f["datastore-endpoint"]), dataDir, logger);
   const controller = new AbortController();
   // Signals are caught from the start, so a stop during start-up is as clean as any other.
-  const stopped = new Promise<void>((resolveStop) => {
-    const stop = (sig: string) => {
-      logger.info("shutting down", { signal: sig });
-      controller.abort();
-      resolveStop();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  const stopped = stopOnSignal(logger, controller);
   const apiserver = new ApiServer({
     store,
     tokens,

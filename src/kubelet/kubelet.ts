@@ -16,7 +16,7 @@ import { ImageManager } from "./kuberuntime/images.ts";
 import { PodSync } from "./kuberuntime/pod-sync.ts";
 import { labelManagedBy, labelPodUid, type RuntimeService } from "./kuberuntime/runtime-service.ts";
 import { ContainerLogRotator } from "./kuberuntime/log-rotation.ts";
-import { PodNetwork, type PeerNode } from "./network/pod-network.ts";
+import { podNetworkFor, type PeerNode, type PodNetwork } from "./network/pod-network.ts";
 import { NodeReporter, type RuntimeHealth } from "./node/node-reporter.ts";
 import { StatusManager } from "./status-manager.ts";
 import { VolumeManager } from "./volumes/volume-manager.ts";
@@ -122,12 +122,7 @@ export class Kubelet {
       pods: this.pods,
       isNodeDown: () => false,
     });
-    this.network = new PodNetwork({
-      confDir: join(this.agentDir, "etc", "cni", "net.d"),
-      ipamDir: join(this.agentDir, "cni", "networks"),
-      clusterCidr: deps.options.clusterCidr,
-      logger,
-    });
+    this.network = podNetworkFor(this.agentDir, deps.options.clusterCidr, logger);
     this.reporter = new NodeReporter({
       client: deps.client,
       clock: deps.clock,

@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { killall } from "./server.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 export const HOST_IP = "10.99.0.1";
@@ -120,14 +121,6 @@ export function startAgent(opts: {
 /** An agent's pods stopped (killall in its namespace) and its data dir removed. */
 export async function removeAgent(a: RunningAgent, netns: string): Promise<void> {
   await a.stop();
-  const p = spawn("nsenter", [
-    `--net=/var/run/netns/${netns}`,
-    process.execPath,
-    join(root, "src/cmd/main.ts"),
-    "killall",
-    "--data-dir",
-    a.dataDir,
-  ]);
-  await new Promise((r) => p.once("exit", r));
+  await killall(a.dataDir, netns);
   rmSync(a.dataDir, { recursive: true, force: true });
 }

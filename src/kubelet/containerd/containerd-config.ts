@@ -12,6 +12,8 @@ export interface ContainerdPaths {
   /** Per-registry hosts.toml folders rendered from registries.yaml. */
   certsDir: string;
   cniConfDir: string;
+  /** host-local's address records. */
+  cniIpamDir: string;
 }
 
 export function containerdPaths(agentDir: string): ContainerdPaths {
@@ -26,6 +28,7 @@ export function containerdPaths(agentDir: string): ContainerdPaths {
     pidFile: join(dir, "containerd.pid"),
     certsDir: join(agentDir, "etc", "containerd", "certs.d"),
     cniConfDir: join(agentDir, "etc", "cni", "net.d"),
+    cniIpamDir: join(agentDir, "cni", "networks"),
   };
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { containerdPaths } from "../containerd/containerd-config.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -172,4 +173,10 @@ export class PodNetwork {
     await sh("ip", ["link", "del", bridgeName]).catch(() => "");
     return true;
   }
+}
+
+/** The pod network of the node whose agent data lives in agentDir (the folders containerd is told of). */
+export function podNetworkFor(agentDir: string, clusterCidr: string, logger: Logger): PodNetwork {
+  const paths = containerdPaths(agentDir);
+  return new PodNetwork({ confDir: paths.cniConfDir, ipamDir: paths.cniIpamDir, clusterCidr, logger });
 }
