@@ -132,6 +132,8 @@ async function main(): Promise<void> {
     token,
     dataDir: agentDir,
     nodeName: "bench-node",
+    // For trying the agent under other Node.js flags: BENCH_AGENT_NODE_ARGS="--flag --other".
+    nodeArgs: (process.env.BENCH_AGENT_NODE_ARGS ?? "").split(" ").filter(Boolean),
   });
   const kc = parse(readFileSync(server.kubeconfig, "utf8")) as {
     clusters: Array<{ cluster: Record<string, string> }>;

@@ -10,10 +10,13 @@ export async function startAgentProcess(opts: {
   dataDir: string;
   nodeName: string;
   args?: string[];
+  /** Node.js flags before the launcher (the launcher passes them on to the agent). */
+  nodeArgs?: string[];
 }): Promise<{ pid: number; logs(): string; stop(): Promise<void> }> {
   const proc = spawn(
     process.execPath,
     [
+      ...(opts.nodeArgs ?? []),
       join(root, "bin/skiff.js"),
       "agent",
       "--server",

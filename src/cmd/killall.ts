@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
+import { unmountUnder } from "../kubelet/volumes/mounts.ts";
 import { ContainerdSupervisor, RuntimeUnavailable } from "../kubelet/containerd/supervisor.ts";
 import { CriClient } from "../kubelet/cri/cri-client.ts";
 import { defaultPauseImage } from "../kubelet/images/pause-image.ts";
@@ -73,7 +74,10 @@ export async function runKillall(argv: string[]): Promise<number> {
     cri.close();
     await supervisor.stop();
   }
+  // The pods' tmpfs volumes (secrets, projected, emptyDir medium Memory) outlive their containers.
+  const unmounted = await unmountUnder(join(agentDir, "pods"));
+  rmSync(join(agentDir, "pods"), { recursive: true, force: true });
   const networkRemoved = await podNetworkFor(agentDir, String(f["cluster-cidr"]), logger).tearDown();
-  logger.info("node stopped", { dataDir, pods, networkRemoved });
+  logger.info("node stopped", { dataDir, pods, unmounted, networkRemoved });
   return 0;
 }

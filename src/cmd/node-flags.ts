@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { hostIPv4 } from "../apiserver/allocators/index.ts";
 import { defaultPauseImage } from "../kubelet/images/pause-image.ts";
 import type { KubeletOptions } from "../kubelet/kubelet.ts";
-import { UsageError, type FlagSpec, type FlagValues } from "./flags.ts";
+import { parseDuration, UsageError, type FlagSpec, type FlagValues } from "./flags.ts";
 
 /** The flags of a node (k3s names), shared by `skiff server` (its own node) and `skiff agent`. */
 export const nodeFlags: FlagSpec[] = [
@@ -52,6 +52,12 @@ export const nodeFlags: FlagSpec[] = [
   },
   { name: "cluster-domain", type: "string", default: "cluster.local", usage: "cluster domain" },
   { name: "kubelet-port", type: "number", default: 10250, usage: "port of the kubelet API" },
+  {
+    name: "sync-frequency",
+    type: "string",
+    default: "1m",
+    usage: "how often every pod is synced again, so changed configMaps and secrets reach its files",
+  },
 ];
 
 const labelRe = /^([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
@@ -122,5 +128,6 @@ export function parseNodeFlags(
     kubeletPort: port,
     clusterDNS: dns,
     clusterDomain: String(f["cluster-domain"] || "cluster.local"),
+    syncFrequencyMs: parseDuration(String(f["sync-frequency"] || "1m")),
   };
 }

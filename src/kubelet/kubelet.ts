@@ -51,6 +51,8 @@ export interface KubeletOptions {
   renewIntervalMs?: number;
   /** How often the runtime is relisted for changes (the generic PLEG's 1 s). */
   relistMs?: number;
+  /** The kubelet's --sync-frequency: every pod is synced again this often (upstream: 1 minute). */
+  syncFrequencyMs?: number;
 }
 
 export interface KubeletDeps {
@@ -335,6 +337,7 @@ export class Kubelet {
           allocatable: this.reporter.machine.allocatableNumbers,
         },
         logsRoot: this.logsRoot,
+        syncFrequencyMs: this.options.syncFrequencyMs ?? 60_000,
         dns: {
           clusterDNS: this.options.clusterDNS,
           clusterDomain: this.options.clusterDomain,

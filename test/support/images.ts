@@ -43,6 +43,11 @@ const applets = [
   "whoami",
   "wc",
   "top",
+  // kubectl cp runs tar in the container; dd fills memory for the OOM test; stty reads the terminal size.
+  "tar",
+  "dd",
+  "stty",
+  "tr",
 ];
 
 function base(): TarEntry[] {

@@ -2,6 +2,7 @@
 // registry API as `docker push` does, so nodes pull them through containerd's real pull path.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST_V2, type BuiltImage } from "../../src/kubelet/images/image-builder.ts";
@@ -76,5 +77,45 @@ export async function startRegistry(opts: { address?: string } = {}): Promise<Lo
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A registry that wants a login: HTTP Basic in front of a local registry, answering 401 with a
+ * challenge as a private registry does, so pulls need the pod's imagePullSecrets.
+ */
+export async function startAuthProxy(
+  upstream: LocalRegistry,
+  opts: { address: string; username: string; password: string },
+): Promise<{ host: string; url: string; stop(): Promise<void> }> {
+  const expected = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString("base64")}`;
+  const server = createServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, {
+        "www-authenticate": 'Basic realm="skiff-test"',
+        "content-type": "application/json",
+        "docker-distribution-api-version": "registry/2.0",
+      });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return;
+    }
+    const target = new URL(req.url ?? "/", upstream.url);
+    const out = request(
+      target,
+      { method: req.method, headers: { ...req.headers, host: target.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    out.on("error", () => res.destroy());
+    req.pipe(out);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, opts.address, r));
+  return {
+    host: `${opts.address}:${port}`,
+    url: `http://${opts.address}:${port}`,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

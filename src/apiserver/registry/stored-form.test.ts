@@ -48,3 +48,34 @@ test("values not in the stored layout are left to the decoder", () => {
     '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"resourceVersion":"7"}}',
   );
 });
+
+test("a secret's stringData is merged into data on create and update, and never stored", async () => {
+  const store = SqliteStore.open(":memory:");
+  const info = findResource("", "secrets")!;
+  const secrets = new GenericStore(info, strategyFor(info), store);
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  await secrets.create(
+    "default",
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      data: { kept: b64("old"), user: b64("overridden") },
+      stringData: { user: "admin" },
+    } as never,
+    ctx,
+  );
+  const created = (await secrets.get("default", "s")) as Record<string, unknown>;
+  assert.deepEqual(created.data, { kept: b64("old"), user: b64("admin") });
+  assert.equal("stringData" in created, false);
+  await secrets.guaranteedUpdate(
+    "default",
+    "s",
+    ctx,
+    (cur) => ({ ...cur!, stringData: { user: "root" } }) as never,
+  );
+  const updated = (await secrets.get("default", "s")) as Record<string, unknown>;
+  assert.deepEqual(updated.data, { kept: b64("old"), user: b64("root") });
+  assert.equal("stringData" in updated, false);
+  await store.close();
+});

@@ -74,6 +74,18 @@ function setTemplateGeneration(ds: KObject, generation: number): void {
   meta.annotations = { ...meta.annotations, [templateGenerationAnnotation]: String(generation) };
 }
 
+function mergeStringData(obj: KObject): void {
+  const secret = obj as KObject & { data?: Record<string, string>; stringData?: Record<string, unknown> };
+  if (!("stringData" in secret)) return;
+  const strings = secret.stringData;
+  delete secret.stringData;
+  if (!strings || typeof strings !== "object") return;
+  const data = { ...secret.data };
+  for (const [k, v] of Object.entries(strings))
+    data[k] = Buffer.from(typeof v === "string" ? v : String(v ?? "")).toString("base64");
+  secret.data = data;
+}
+
 export function strategyFor(info: ResourceInfo): Strategy {
   const id = `${info.group}/${info.resource}`;
   const strategy: Strategy = {
@@ -96,6 +108,12 @@ export function strategyFor(info: ResourceInfo): Strategy {
     };
     strategy.gracePeriod = podGracePeriod;
     strategy.returnDeletedObject = true;
+  }
+  if (id === "/secrets") {
+    // stringData is write-only: v1 → internal conversion merges it into data, overriding keys there
+    // (pkg/apis/core/v1/conversion.go Convert_v1_Secret_To_core_Secret); it is never stored.
+    strategy.prepareForCreate = mergeStringData;
+    strategy.prepareForUpdate = mergeStringData;
   }
   if (id === "apps/daemonsets") {
     // pkg/registry/apps/daemonset/strategy.go keeps spec.templateGeneration, which apps/v1 shows as

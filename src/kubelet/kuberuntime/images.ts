@@ -66,7 +66,9 @@ export function pullSecretAuths(secrets: KObject[], image: string): AuthConfig[]
       out.push({
         username,
         password,
-        server_address: keyHost,
+        // containerd parses this as a URL and sends the credentials only to that URL's host;
+        // a bare "host:port" fails its parse, so it gets a scheme.
+        server_address: `https://${keyHost}`,
         identity_token: a.identitytoken,
         registry_token: a.registrytoken,
       });

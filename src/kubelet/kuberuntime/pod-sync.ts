@@ -50,6 +50,8 @@ export interface PodSyncDeps {
   logger: Logger;
   node: NodeFacts;
   logsRoot: string;
+  /** A running pod is synced again this often (its configMap, secret and downward API files refreshed). */
+  syncFrequencyMs: number;
   dns: DnsSettings;
   /** The image's configured user, for runAsNonRoot. */
   imageUser(imageRef: string): Promise<string>;
@@ -279,6 +281,8 @@ export class PodSync {
         if (s.ready) await this.deps.runtime.stopPodSandbox(s.id).catch(() => {});
     }
     this.retryMs = retryMinMs;
+    // Upstream's pod workers resync every --sync-frequency: that is when changed volume sources land.
+    if (!this.finished) this.retryIn(this.deps.syncFrequencyMs);
   }
 
   private pastDeadline(): boolean {

@@ -13,7 +13,7 @@ const routeProto = "211";
 export const bridgeName = "cni0";
 
 /** The CNI network for a node's pods: a bridge with host-local addresses from its podCIDR, and portmap for hostPort. */
-export function cniConfList(podCIDR: string, ipamDir: string): string {
+export function cniConfList(podCIDR: string, ipamDir: string, bridge = bridgeName): string {
   return JSON.stringify(
     {
       cniVersion: "1.0.0",
@@ -21,7 +21,7 @@ export function cniConfList(podCIDR: string, ipamDir: string): string {
       plugins: [
         {
           type: "bridge",
-          bridge: bridgeName,
+          bridge,
           isGateway: true,
           ipMasq: false,
           hairpinMode: true,

@@ -1,3 +1,4 @@
+import { unmountUnder } from "./mounts.ts";
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -240,13 +241,8 @@ export class VolumeManager {
 
   /** Unmounts and removes everything the pod had on the node. */
   async tearDown(uid: string): Promise<void> {
-    for (const dir of this.mounts.get(uid) ?? []) {
-      try {
-        await run("umount", [dir]);
-      } catch {
-        // already gone
-      }
-    }
+    // From the mount table, not from memory: an agent restarted since the pod started knows no mounts.
+    if (this.deps.canMount) await unmountUnder(this.podDir(uid));
     this.mounts.delete(uid);
     rmSync(this.podDir(uid), { recursive: true, force: true });
   }
