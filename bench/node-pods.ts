@@ -4,6 +4,7 @@
 // containerd (the floor containerd itself sets). Then the agent's RSS and idle CPU with N pods.
 // The agent runs as its own process (`skiff agent`) so that its memory is its own.
 // Run (root, containerd installed): node bench/node-pods.ts [--pods 100] [--idle-seconds 30]
+// [--hold-seconds 0]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -28,6 +29,8 @@ const arg = (name: string, def: number) => {
 };
 const N = arg("pods", 100);
 const idleSeconds = arg("idle-seconds", 30);
+// Keeps the agent running with its pods after the figures, to look at it (/proc, heap snapshots).
+const holdSeconds = arg("hold-seconds", 0);
 const IMAGE = "docker.io/luksa/kubia:bench";
 const podsRef = { group: "", version: "v1", resource: "pods", namespaced: true };
 
@@ -257,6 +260,10 @@ async function main(): Promise<void> {
       `containerd beside it: RSS ${c1.rssMB.toFixed(0)} MB, idle CPU ${cpuPct(c0.cpuTicks, c1.cpuTicks)} %`,
     ];
     process.stdout.write(out.join("\n") + "\n");
+    if (holdSeconds) {
+      process.stdout.write(`holding ${holdSeconds} s: agent pid ${agent.pid}\n`);
+      await new Promise((r) => setTimeout(r, holdSeconds * 1000));
+    }
     await deleteAll(names);
   } finally {
     cri.close();

@@ -1,3 +1,4 @@
+import { HostIptables } from "../proxy/iptables.ts";
 import { join, resolve } from "node:path";
 import { existsSync, rmSync } from "node:fs";
 import { unmountUnder } from "../kubelet/volumes/mounts.ts";
@@ -78,6 +79,8 @@ export async function runKillall(argv: string[]): Promise<number> {
   const unmounted = await unmountUnder(join(agentDir, "pods"));
   rmSync(join(agentDir, "pods"), { recursive: true, force: true });
   const networkRemoved = await podNetworkFor(agentDir, String(f["cluster-cidr"]), logger).tearDown();
+  // The service proxy's rules are the node's, like its bridge: gone with its last pods.
+  if (networkRemoved) await new HostIptables().cleanUp();
   logger.info("node stopped", { dataDir, pods, unmounted, networkRemoved });
   return 0;
 }

@@ -1,6 +1,7 @@
 import { deploymentController } from "./deployment/registration.ts";
 import { endpointsController } from "./endpoints/registration.ts";
 import { endpointSliceController } from "./endpointslice/registration.ts";
+import { endpointSliceMirroringController } from "./endpointslicemirroring/registration.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { NamespaceController } from "./namespace/namespace-controller.ts";
 import { nodeLifecycleController } from "./nodelifecycle/registration.ts";
@@ -25,6 +26,7 @@ export const controllers: ControllerRegistration[] = [
   deploymentController,
   endpointsController,
   endpointSliceController,
+  endpointSliceMirroringController,
   { name: "scheduler", create: (ctx) => newScheduler(ctx) },
   nodeLifecycleController,
   podGCController,

@@ -20,6 +20,7 @@ import { podNetworkFor, type PeerNode, type PodNetwork } from "./network/pod-net
 import { NodeReporter, type RuntimeHealth } from "./node/node-reporter.ts";
 import { StatusManager } from "./status-manager.ts";
 import { VolumeManager } from "./volumes/volume-manager.ts";
+import type { RuntimeCondition } from "./cri/cri-types.ts";
 
 const ref = (group: string, version: string, resource: string, namespaced = true): ResourceRef => ({
   group,
@@ -97,6 +98,7 @@ export class Kubelet {
   private imageUsers = new Map<string, string>();
   private networkSyncing = false;
   private networkSyncAgain = false;
+  private relists = 0;
 
   constructor(deps: KubeletDeps) {
     this.deps = deps;
@@ -430,26 +432,17 @@ export class Kubelet {
       };
       return;
     }
-    let conditions;
-    try {
-      conditions = await this.runtime.status();
-    } catch (e) {
-      this.health = { ready: false, message: `container runtime is down: ${(e as Error).message}` };
-      return;
+    // The runtime's health every 5 s, as upstream's updateRuntimeUp; its pods every second.
+    if (this.relists++ % 5 === 0 || !this.health.ready) {
+      let conditions;
+      try {
+        conditions = await this.runtime.status();
+      } catch (e) {
+        this.health = { ready: false, message: `container runtime is down: ${(e as Error).message}` };
+        return;
+      }
+      this.health = healthOf(conditions);
     }
-    const rt = conditions.find((c) => c.type === "RuntimeReady");
-    const net = conditions.find((c) => c.type === "NetworkReady");
-    if (!rt?.status)
-      this.health = {
-        ready: false,
-        message: `container runtime is down: RuntimeReady=false reason:${rt?.reason ?? ""} message:${rt?.message ?? ""}`,
-      };
-    else if (!net?.status)
-      this.health = {
-        ready: false,
-        message: `container runtime network not ready: NetworkReady=false reason:${net?.reason ?? ""} message:${net?.message ?? ""}`,
-      };
-    else this.health = { ready: true, message: "" };
     const [sandboxes, containers] = await Promise.all([
       this.runtime.listPodSandbox({ label_selector: { [labelManagedBy]: "true" } }),
       this.runtime.listContainers({ label_selector: { [labelManagedBy]: "true" } }),
@@ -495,4 +488,20 @@ export class Kubelet {
     await this.volumes?.tearDown(uid);
     this.deps.logger.info("removed the containers of a pod this node no longer runs", { uid });
   }
+}
+
+function healthOf(conditions: RuntimeCondition[]): RuntimeHealth {
+  const rt = conditions.find((c) => c.type === "RuntimeReady");
+  const net = conditions.find((c) => c.type === "NetworkReady");
+  if (!rt?.status)
+    return {
+      ready: false,
+      message: `container runtime is down: RuntimeReady=false reason:${rt?.reason ?? ""} message:${rt?.message ?? ""}`,
+    };
+  if (!net?.status)
+    return {
+      ready: false,
+      message: `container runtime network not ready: NetworkReady=false reason:${net?.reason ?? ""} message:${net?.message ?? ""}`,
+    };
+  return { ready: true, message: "" };
 }

@@ -42,6 +42,9 @@ export class ContainerLogRotator {
     periodMs?: number;
   };
 
+  /** A container's log path never changes: asked for once, not every 10 s for every container. */
+  private readonly logPaths = new Map<string, string>();
+
   constructor(deps: ContainerLogRotator["deps"]) {
     this.deps = deps;
   }
@@ -73,10 +76,18 @@ export class ContainerLogRotator {
       state: { state: "CONTAINER_RUNNING" },
       label_selector: { [labelManagedBy]: "true" },
     });
+    const ids = new Set(running.map((c) => c.id));
+    for (const id of this.logPaths.keys()) if (!ids.has(id)) this.logPaths.delete(id);
     for (const c of running) {
-      const st = await rt.containerStatus(c.id).catch(() => undefined);
-      if (!st?.log_path) continue;
-      await rotateIfNeeded(st.log_path, () => rt.reopenContainerLog!(c.id), this.deps.clock.now());
+      let path = this.logPaths.get(c.id);
+      if (path === undefined) {
+        const st = await rt.containerStatus(c.id).catch(() => undefined);
+        if (!st) continue;
+        path = st.log_path;
+        this.logPaths.set(c.id, path);
+      }
+      if (!path) continue;
+      await rotateIfNeeded(path, () => rt.reopenContainerLog!(c.id), this.deps.clock.now());
     }
   }
 }
