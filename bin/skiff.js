@@ -11,14 +11,23 @@ if (major < 24) {
   process.exit(1);
 }
 
-// A node agent allocates in bursts (a pod's sync, a relist) and then idles for long. Two settings
+// A node agent allocates in bursts (a pod's sync, a relist) and then idles for long. These settings
 // keep its resident memory near what it holds rather than what a burst needed: a small young
-// generation, and two glibc malloc arenas instead of one per allocating thread. Both must be set
-// before start, so the process image is replaced in place (no second process stays).
+// generation, V8's size-over-speed heuristics, no optimizing compilers beyond the baseline one
+// (their code and zones cost more memory than the agent's light work gains from them; measured in
+// bench/node-pods.ts), and two glibc malloc arenas instead of one per allocating thread. They must be
+// set before start, so the process image is replaced in place (no second process stays).
 if (process.argv[2] === "agent" && !process.env.MALLOC_ARENA_MAX && typeof process.execve === "function")
   process.execve(
     process.execPath,
-    [process.execPath, "--max-semi-space-size=1", ...process.execArgv, ...process.argv.slice(1)],
+    [
+      process.execPath,
+      "--max-semi-space-size=1",
+      "--optimize-for-size",
+      "--max-opt=1",
+      ...process.execArgv,
+      ...process.argv.slice(1),
+    ],
     { ...process.env, MALLOC_ARENA_MAX: "2" },
   );
 

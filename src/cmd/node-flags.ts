@@ -47,8 +47,15 @@ export const nodeFlags: FlagSpec[] = [
   {
     name: "cluster-dns",
     type: "list",
-    default: [],
-    usage: "cluster DNS address pods resolve with (repeatable; none: the node's resolv.conf)",
+    default: ["10.43.0.10"],
+    usage: "cluster DNS address pods resolve with: the kube-dns Service's cluster IP (repeatable)",
+  },
+  {
+    name: "resolv-conf",
+    type: "string",
+    default: "/etc/resolv.conf",
+    usage:
+      "the node's resolver config: what dnsPolicy Default pods get, and where cluster DNS forwards other names",
   },
   { name: "cluster-domain", type: "string", default: "cluster.local", usage: "cluster domain" },
   { name: "kubelet-port", type: "number", default: 10250, usage: "port of the kubelet API" },
@@ -128,6 +135,7 @@ export function parseNodeFlags(
     kubeletPort: port,
     clusterDNS: dns,
     clusterDomain: String(f["cluster-domain"] || "cluster.local"),
+    resolvConf: String(f["resolv-conf"] || "/etc/resolv.conf"),
     syncFrequencyMs: parseDuration(String(f["sync-frequency"] || "1m")),
   };
 }

@@ -2,7 +2,8 @@ import type { ApiClient } from "../client/interface.ts";
 import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
 import { KubeletServer } from "../kubelet/server/kubelet-server.ts";
 import { HostIptables } from "../proxy/iptables.ts";
-import { Proxier } from "../proxy/proxier.ts";
+import { Proxier, serviceInformers } from "../proxy/proxier.ts";
+import { runNodeDns } from "../dns/node-dns.ts";
 import { realClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -15,12 +16,12 @@ export interface NodeAgentInput {
 }
 
 /**
- * Runs a node's kubelet (with its own containerd unless told otherwise), its HTTPS API, and its
- * service proxy.
+ * Runs a node's kubelet (with its own containerd unless told otherwise), its HTTPS API, its
+ * service proxy and its cluster DNS server.
  */
 export function runNodeAgent(input: NodeAgentInput, signal: AbortSignal): Promise<void> {
   const logger = input.logger.with({ component: "kubelet", node: input.options.nodeName });
-  const proxy = runProxy(input, signal);
+  const network = runNetwork(input, signal);
   const kubelet = new Kubelet({
     client: input.client,
     clock: realClock,
@@ -37,21 +38,25 @@ export function runNodeAgent(input: NodeAgentInput, signal: AbortSignal): Promis
   const kubeletDone = kubelet.run(signal).catch((e: unknown) => {
     logger.error("node agent stopped", { error: (e as Error).stack ?? String(e) });
   });
-  return Promise.all([kubeletDone, proxy]).then(() => undefined);
+  return Promise.all([kubeletDone, network]).then(() => undefined);
 }
 
-function runProxy(input: NodeAgentInput, signal: AbortSignal): Promise<void> {
-  const logger = input.logger.with({ component: "kube-proxy", node: input.options.nodeName });
+/** The service proxy and cluster DNS, reading one set of Service and EndpointSlice informers. */
+function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown> {
+  const node = input.options.nodeName;
+  const logger = input.logger.with({ component: "kube-proxy", node });
   if (process.getuid?.() !== 0) {
     logger.warn(
-      "not root: the service proxy's kernel rules need root; ClusterIP services do not route on this node",
+      "not root: the service proxy's kernel rules and the DNS port need root; services do not route on this node",
     );
     return Promise.resolve();
   }
-  return new Proxier({
-    client: input.client,
+  const informers = serviceInformers(input.client, logger);
+  for (const inf of [informers.services, informers.slices]) void inf.run(signal);
+  const proxy = new Proxier({
+    informers,
     logger,
-    nodeName: input.options.nodeName,
+    nodeName: node,
     clusterCidr: input.options.clusterCidr,
     iptables: new HostIptables(),
   })
@@ -59,4 +64,20 @@ function runProxy(input: NodeAgentInput, signal: AbortSignal): Promise<void> {
     .catch((e: unknown) => {
       logger.error("service proxy stopped", { error: (e as Error).stack ?? String(e) });
     });
+  const dnsLogger = input.logger.with({ component: "cluster-dns", node });
+  const dns = runNodeDns(
+    {
+      client: input.client,
+      logger: dnsLogger,
+      informers,
+      nodeName: node,
+      address: input.options.nodeIP,
+      domain: input.options.clusterDomain,
+      resolvConf: input.options.resolvConf ?? "/etc/resolv.conf",
+    },
+    signal,
+  ).catch((e: unknown) => {
+    dnsLogger.error("cluster DNS stopped", { error: (e as Error).stack ?? String(e) });
+  });
+  return Promise.all([proxy, dns]);
 }

@@ -167,7 +167,20 @@ function parseControllerOptions(f: FlagValues): ControllerOptions {
     serviceCidr: cidr,
     serviceNodePortRange: [lo, hi],
     clusterCidr: parseCidrFlag("cluster-cidr", String(f["cluster-cidr"])),
+    clusterDNS: clusterDnsIP(f, cidr),
   };
+}
+
+/** The kube-dns Service's address: the first --cluster-dns, which must be in the service CIDR. */
+function clusterDnsIP(f: FlagValues, serviceCidr: string): string {
+  const ip = (f["cluster-dns"] as string[]).flatMap((d) => d.split(",")).filter(Boolean)[0] ?? "10.43.0.10";
+  if (isIP(ip) !== 4) throw new UsageError(`invalid --cluster-dns "${ip}": an IPv4 address is required`);
+  const [base, bits] = serviceCidr.split("/");
+  const n = (a: string) => a.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  if (Math.floor(n(ip) / size) !== Math.floor(n(base) / size))
+    throw new UsageError(`invalid --cluster-dns "${ip}": it must be in --service-cidr ${serviceCidr}`);
+  return ip;
 }
 
 export async function runServer(argv: string[]): Promise<number> {

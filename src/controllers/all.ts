@@ -2,6 +2,7 @@ import { deploymentController } from "./deployment/registration.ts";
 import { endpointsController } from "./endpoints/registration.ts";
 import { endpointSliceController } from "./endpointslice/registration.ts";
 import { endpointSliceMirroringController } from "./endpointslicemirroring/registration.ts";
+import { kubeDnsController } from "./kubedns/registration.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { NamespaceController } from "./namespace/namespace-controller.ts";
 import { nodeLifecycleController } from "./nodelifecycle/registration.ts";
@@ -27,6 +28,7 @@ export const controllers: ControllerRegistration[] = [
   endpointsController,
   endpointSliceController,
   endpointSliceMirroringController,
+  kubeDnsController,
   { name: "scheduler", create: (ctx) => newScheduler(ctx) },
   nodeLifecycleController,
   podGCController,

@@ -27,6 +27,8 @@ export interface ControllerOptions {
   serviceNodePortRange: [number, number];
   /** --cluster-cidr: the range node podCIDRs come from. */
   clusterCidr: string;
+  /** --cluster-dns: the kube-dns Service's cluster IP. */
+  clusterDNS: string;
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -36,6 +38,7 @@ export const defaultControllerOptions: ControllerOptions = {
   serviceCidr: "10.43.0.0/16",
   serviceNodePortRange: [30000, 32767],
   clusterCidr: "10.42.0.0/16",
+  clusterDNS: "10.43.0.10",
 };
 
 export interface Controller {

@@ -48,6 +48,8 @@ export interface KubeletOptions {
   kubeletPort: number;
   clusterDNS: string[];
   clusterDomain: string;
+  /** --resolv-conf: the node's resolvers (dnsPolicy Default, and cluster DNS's upstreams). */
+  resolvConf?: string;
   /** How often the Lease is renewed (10 s). */
   renewIntervalMs?: number;
   /** How often the runtime is relisted for changes (the generic PLEG's 1 s). */
@@ -343,7 +345,7 @@ export class Kubelet {
         dns: {
           clusterDNS: this.options.clusterDNS,
           clusterDomain: this.options.clusterDomain,
-          resolvConf: "/etc/resolv.conf",
+          resolvConf: this.options.resolvConf ?? "/etc/resolv.conf",
         },
         imageUser: (ref) => this.imageUser(ref),
         notify: (worker, terminated) => {

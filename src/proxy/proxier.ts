@@ -18,8 +18,23 @@ const slicesRef: ResourceRef = {
 };
 const serviceNameLabel = "kubernetes.io/service-name";
 
+/** The informers the proxy reads (shared with the node's DNS server); slices indexed by "service". */
+export function serviceInformers(
+  client: ApiClient,
+  logger: Logger,
+): { services: Informer; slices: Informer } {
+  const services = new Informer({ client, ref: servicesRef, logger });
+  const slices = new Informer({ client, ref: slicesRef, logger });
+  slices.addIndexer("service", (s) => {
+    const name = s.metadata?.labels?.[serviceNameLabel];
+    return name ? [`${s.metadata?.namespace}/${name}`] : [];
+  });
+  return { services, slices };
+}
+
 export interface ProxierDeps {
-  client: ApiClient;
+  /** Run by whoever made them. */
+  informers: { services: Informer; slices: Informer };
   logger: Logger;
   nodeName: string;
   clusterCidr: string;
@@ -39,12 +54,8 @@ export class Proxier {
 
   constructor(deps: ProxierDeps) {
     this.deps = deps;
-    this.services = new Informer({ client: deps.client, ref: servicesRef, logger: deps.logger });
-    this.slices = new Informer({ client: deps.client, ref: slicesRef, logger: deps.logger });
-    this.slices.addIndexer("service", (s) => {
-      const name = s.metadata?.labels?.[serviceNameLabel];
-      return name ? [`${s.metadata?.namespace}/${name}`] : [];
-    });
+    this.services = deps.informers.services;
+    this.slices = deps.informers.slices;
     const changed = () => this.requestSync();
     for (const inf of [this.services, this.slices])
       inf.on({ add: changed, update: changed, delete: changed });
@@ -56,7 +67,6 @@ export class Proxier {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    for (const inf of [this.services, this.slices]) void inf.run(signal);
     await Promise.all([this.services.waitForSync(), this.slices.waitForSync()]);
     if (signal.aborted) return;
     try {

@@ -2,7 +2,7 @@
 // agent, each in its own network namespace, the RC's pods spread over both. Requests are real HTTP
 // from pods (kubectl exec), from a node itself, and from the host beside the nodes.
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -115,6 +115,43 @@ spec:
     app: nobody-has-this
 `;
 
+// A resolver on a node's loopback standing in for the machine's own (which tests must not use):
+// it knows upstream.test and nothing else.
+const FAKE_UPSTREAM = `
+const dgram = require("node:dgram");
+const dnsPacket = require(${JSON.stringify(join(import.meta.dirname, "../../node_modules/dns-packet"))});
+const s = dgram.createSocket("udp4");
+s.on("message", (m, r) => {
+  const q = dnsPacket.decode(m);
+  const name = q.questions[0].name;
+  const known = name === "upstream.test";
+  s.send(dnsPacket.encode({ type: "response", id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (known ? 0 : 3), questions: q.questions,
+    answers: known ? [{ name, type: "A", ttl: 30, data: "192.0.2.1" }] : [] }), r.port, r.address);
+});
+s.bind(53, "127.0.0.1", () => console.log("ready"));
+`;
+
+const HEADLESS = `apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-headless
+spec:
+  clusterIP: None
+  ports:
+  - port: 80
+    targetPort: 8080
+  selector:
+    app: kubia
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: external-name
+spec:
+  type: ExternalName
+  externalName: api.somecompany.com
+`;
+
 /** An HTTP GET from inside a network namespace (a node itself), by a Node process there. */
 function getFrom(
   netns: string | undefined,
@@ -146,6 +183,7 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
   let serverDir: string;
   let clusterIP = "";
   let pods: string[] = [];
+  const upstreams: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "skiff-proxy-"));
   const file = (name: string, text: string) => {
     const p = join(dir, name);
@@ -159,6 +197,15 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
     setUpLab(LAB);
     ({ netns: serverNs, ip: serverIP } = addLabHost(2, LAB));
     ({ netns: agentNs, ip: agentIP } = addLabHost(3, LAB));
+    const resolvConf = join(dir, "resolv.conf");
+    writeFileSync(resolvConf, "nameserver 127.0.0.1\n");
+    for (const ns of [serverNs, agentNs]) {
+      const p = spawn("nsenter", [`--net=/var/run/netns/${ns}`, process.execPath, "-e", FAKE_UPSTREAM], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      upstreams.push(p);
+      await new Promise((r) => p.stdout!.once("data", r));
+    }
     registry = await startRegistry({ address: labHostIP(LAB) });
     await registry.push("luksa/kubia", "latest", kubiaImage());
     const registries = `mirrors:\n  docker.io:\n    endpoint:\n      - "${registry.url}"\n`;
@@ -168,7 +215,16 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
       dataDir: serverDir,
       agent: true,
       netns: serverNs,
-      args: ["--bind-address", serverIP, "--node-ip", serverIP, "--node-name", "server-node"],
+      args: [
+        "--bind-address",
+        serverIP,
+        "--node-ip",
+        serverIP,
+        "--node-name",
+        "server-node",
+        "--resolv-conf",
+        resolvConf,
+      ],
     });
     k = new Kubectl(server.kubeconfig);
     const agentDir = mkdtempSync(join(tmpdir(), "skiff-proxy-agent-"));
@@ -180,6 +236,7 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
       nodeName: "agent-node",
       nodeIP: agentIP,
       dataDir: agentDir,
+      args: ["--resolv-conf", resolvConf],
     });
     await eventually(
       "both nodes Ready",
@@ -230,6 +287,7 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
     if (agent) await removeAgent(agent, agentNs);
     if (serverDir) await killall(serverDir, serverNs);
     await registry?.stop();
+    for (const p of upstreams) p.kill();
     tearDownLab(LAB);
     rmSync(dir, { recursive: true, force: true });
     if (serverDir) rmSync(serverDir, { recursive: true, force: true });
@@ -365,6 +423,65 @@ ${ips.map((ip) => `  - ip: ${ip}`).join("\n")}
       return got.size === 2 ? got : undefined;
     });
     assert.deepEqual([...seen].sort(), pods.slice(0, 2).sort());
+  });
+
+  it("kube-dns in kube-system has the fixed cluster IP and both nodes' DNS servers as endpoints", async () => {
+    assert.match(
+      await k.ok(["get", "svc", "-n", "kube-system", "kube-dns"]),
+      /kube-dns\s+ClusterIP\s+10\.43\.0\.10\s+<none>\s+53\/UDP,53\/TCP/,
+    );
+    await eventually("both nodes behind kube-dns", async () => {
+      const out = await k.ok([
+        "get",
+        "endpoints",
+        "-n",
+        "kube-system",
+        "kube-dns",
+        "-o",
+        "jsonpath={.subsets[*].addresses[*].ip}",
+      ]);
+      return out.split(" ").sort().join(" ") === [serverIP, agentIP].sort().join(" ") ? out : undefined;
+    });
+  });
+
+  it("inside a pod, curl http://kubia, kubia.default and the full name all work; resolv.conf has the search path", async () => {
+    const conf = await k.ok(["exec", pods[0], "--", "cat", "/etc/resolv.conf"]);
+    assert.match(conf, /nameserver 10\.43\.0\.10/);
+    assert.match(conf, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+    assert.match(conf, /options ndots:5/);
+    for (const name of ["kubia", "kubia.default", "kubia.default.svc.cluster.local"]) {
+      const who = await eventually(`curl http://${name}`, () => curlInPod(pods[1], `http://${name}`));
+      assert.ok(pods.includes(who), `${name} answered by ${who}`);
+    }
+  });
+
+  it("nslookup: a headless service gives one address per ready pod, an ExternalName a CNAME, a missing name NXDOMAIN", async () => {
+    await k.ok(["create", "-f", file("headless.yaml", HEADLESS)]);
+    const ips = await Promise.all(pods.map((p) => k.ok(["get", "pod", p, "-o", "jsonpath={.status.podIP}"])));
+    const out = await eventually("headless records", async () => {
+      const r = await k.run(["exec", pods[0], "--", "nslookup", "kubia-headless.default.svc.cluster.local"]);
+      return ips.every((ip) => r.stdout.includes(ip)) ? r.stdout : undefined;
+    });
+    assert.doesNotMatch(out, new RegExp(clusterIP.replace(/\./g, "\\.")));
+    const cname = await k.ok([
+      "exec",
+      pods[0],
+      "--",
+      "nslookup",
+      "-type=cname",
+      "external-name.default.svc.cluster.local",
+    ]);
+    assert.match(cname, /canonical name = api\.somecompany\.com/);
+    const missing = await k.run(["exec", pods[0], "--", "nslookup", "missing.default.svc.cluster.local"]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stdout + missing.stderr, /NXDOMAIN/);
+  });
+
+  it("names outside the cluster are forwarded to the node's resolvers", async () => {
+    const out = await k.ok(["exec", pods[2], "--", "nslookup", "upstream.test"]);
+    assert.match(out, /192\.0\.2\.1/);
+    const missing = await k.run(["exec", pods[2], "--", "nslookup", "nowhere.test"]);
+    assert.match(missing.stdout + missing.stderr, /NXDOMAIN/);
   });
 
   it("a deleted pod stops receiving traffic within a second of leaving the endpoints", async () => {
