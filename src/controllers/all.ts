@@ -3,6 +3,7 @@ import { endpointsController } from "./endpoints/registration.ts";
 import { endpointSliceController } from "./endpointslice/registration.ts";
 import { endpointSliceMirroringController } from "./endpointslicemirroring/registration.ts";
 import { kubeDnsController } from "./kubedns/registration.ts";
+import { serviceLbController } from "./servicelb/registration.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { NamespaceController } from "./namespace/namespace-controller.ts";
 import { nodeLifecycleController } from "./nodelifecycle/registration.ts";
@@ -29,6 +30,7 @@ export const controllers: ControllerRegistration[] = [
   endpointSliceController,
   endpointSliceMirroringController,
   kubeDnsController,
+  serviceLbController,
   { name: "scheduler", create: (ctx) => newScheduler(ctx) },
   nodeLifecycleController,
   podGCController,

@@ -484,6 +484,71 @@ ${ips.map((ip) => `  - ip: ${ip}`).join("\n")}
     assert.match(missing.stdout + missing.stderr, /NXDOMAIN/);
   });
 
+  it("a LoadBalancer gets the nodes' addresses as EXTERNAL-IP and answers there; a second one on the same port stays pending", async () => {
+    await k.ok([
+      "expose",
+      "rc",
+      "kubia",
+      "--name=kubia-loadbalancer",
+      "--type=LoadBalancer",
+      "--port=80",
+      "--target-port=8080",
+    ]);
+    const ips = await eventually("external IPs", async () => {
+      const out = await k.ok([
+        "get",
+        "svc",
+        "kubia-loadbalancer",
+        "-o",
+        "jsonpath={.status.loadBalancer.ingress[*].ip}",
+      ]);
+      return out.split(" ").length === 2 ? out.split(" ") : undefined;
+    });
+    assert.deepEqual(ips.sort(), [serverIP, agentIP].sort());
+    assert.match(
+      await k.ok(["get", "svc", "kubia-loadbalancer"]),
+      new RegExp(`LoadBalancer\\s+\\S+\\s+${ips.join(",").replace(/\./g, "\\.")}\\s+80:3\\d+/TCP`),
+    );
+    for (const ip of ips)
+      await eventually(`http://${ip} answering`, async () =>
+        hit((await getFrom(undefined, `http://${ip}`)).body),
+      );
+    await k.ok([
+      "expose",
+      "rc",
+      "kubia",
+      "--name=kubia-lb2",
+      "--type=LoadBalancer",
+      "--port=80",
+      "--target-port=8080",
+    ]);
+    await eventually("the clash reported", async () => {
+      const ev = await k.ok([
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=kubia-lb2",
+        "-o",
+        "custom-columns=R:.reason,M:.message",
+      ]);
+      return /SyncLoadBalancerFailed.*port 80\/TCP on the nodes is already used by service default\/kubia-loadbalancer/.test(
+        ev,
+      )
+        ? ev
+        : undefined;
+    }).catch(async (e: unknown) => {
+      throw new Error(
+        `${(e as Error).message}\n${await k.ok(["get", "svc", "kubia-lb2", "-o", "yaml"])}\n${await k.ok(["get", "events", "-A"])}\n${server
+          .logs()
+          .split("\n")
+          .filter((l) => /warn|error/.test(l))
+          .slice(-10)
+          .join("\n")}`,
+      );
+    });
+    assert.match(await k.ok(["get", "svc", "kubia-lb2"]), /<pending>/);
+  });
+
   it("a deleted pod stops receiving traffic within a second of leaving the endpoints", async () => {
     const victim = pods[2];
     await k.ok(["delete", "pod", victim, "--wait=false"]);
