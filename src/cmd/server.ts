@@ -29,6 +29,7 @@ import type { ControllerOptions } from "../controllers/types.ts";
 import { issueNodeCerts } from "../apiserver/pki/index.ts";
 import { ensureJoinToken } from "../apiserver/node-join.ts";
 import { nodeFlags, parseCidrFlag, parseNodeFlags } from "./node-flags.ts";
+import { ipToInt, parseCidr } from "../kubelet/ip-allocator.ts";
 import { runNodeAgent } from "./run-node.ts";
 
 export const serverFlags: FlagSpec[] = [
@@ -174,11 +175,10 @@ function parseControllerOptions(f: FlagValues): ControllerOptions {
 /** The kube-dns Service's address: the first --cluster-dns, which must be in the service CIDR. */
 function clusterDnsIP(f: FlagValues, serviceCidr: string): string {
   const ip = (f["cluster-dns"] as string[]).flatMap((d) => d.split(",")).filter(Boolean)[0] ?? "10.43.0.10";
-  if (isIP(ip) !== 4) throw new UsageError(`invalid --cluster-dns "${ip}": an IPv4 address is required`);
-  const [base, bits] = serviceCidr.split("/");
-  const n = (a: string) => a.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-  const size = 2 ** (32 - Number(bits));
-  if (Math.floor(n(ip) / size) !== Math.floor(n(base) / size))
+  const n = ipToInt(ip);
+  if (n === undefined) throw new UsageError(`invalid --cluster-dns "${ip}": an IPv4 address is required`);
+  const cidr = parseCidr(serviceCidr);
+  if (cidr && (n < cidr.base || n >= cidr.base + cidr.size))
     throw new UsageError(`invalid --cluster-dns "${ip}": it must be in --service-cidr ${serviceCidr}`);
   return ip;
 }

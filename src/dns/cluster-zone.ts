@@ -2,6 +2,7 @@
 // `pods insecure`, as k3s configures it): services, headless endpoints, SRV for named ports,
 // ExternalName CNAMEs, pod names, and PTR for service and endpoint addresses. Anything else is not
 // ours and goes to the node's resolvers.
+import { isIPv4 } from "node:net";
 import type { Answer } from "dns-packet";
 import type { KObject } from "../apimachinery/meta.ts";
 
@@ -22,7 +23,6 @@ export interface ZoneAnswer {
 
 /** CoreDNS's default TTL for cluster records. */
 export const ttl = 5;
-const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 interface SliceEndpoint {
   addresses: string[];
@@ -111,7 +111,7 @@ export class ClusterZone {
       if (!headless)
         return this.result(
           "NOERROR",
-          ipv4.test(spec.clusterIP!) ? [{ name, type: "A", ttl, class: "IN", data: spec.clusterIP! }] : [],
+          isIPv4(spec.clusterIP!) ? [{ name, type: "A", ttl, class: "IN", data: spec.clusterIP! }] : [],
         );
       const ips = [...new Set(endpoints.map((e) => e.ip))];
       return this.result(
@@ -177,7 +177,7 @@ export class ClusterZone {
       const target = (r as { data: { target: string } }).data.target;
       if (seen.has(target)) continue;
       seen.add(target);
-      if (!headless && ipv4.test(spec.clusterIP ?? ""))
+      if (!headless && isIPv4(spec.clusterIP ?? ""))
         out.push({ name: target, type: "A", ttl, class: "IN", data: spec.clusterIP! });
       if (headless)
         for (const e of eps)
@@ -191,7 +191,7 @@ export class ClusterZone {
   private pod(name: string, labels: string[], qtype: string): ZoneAnswer {
     if (labels.length !== 2) return this.result(labels.length < 2 ? "NOERROR" : "NXDOMAIN");
     const ip = labels[0].replace(/-/g, ".");
-    if (!ipv4.test(ip) || ip.split(".").some((o) => Number(o) > 255)) return this.result("NXDOMAIN");
+    if (!isIPv4(ip)) return this.result("NXDOMAIN");
     if (qtype !== "A" && qtype !== "ANY") return this.result("NOERROR");
     return this.result("NOERROR", [{ name, type: "A", ttl, class: "IN", data: ip }]);
   }
@@ -233,7 +233,7 @@ export class ClusterZone {
         // Slices already say ready for unready pods when the service publishes them.
         if (e.conditions?.ready === false) continue;
         const ip = e.addresses[0];
-        if (!ip || !ipv4.test(ip)) continue;
+        if (!ip || !isIPv4(ip)) continue;
         out.push({ ip, host: e.hostname ?? ip.replace(/\./g, "-"), ports });
       }
     }

@@ -111,19 +111,16 @@ export class DnsServer {
     } catch {
       // Not even a header: a FORMERR needs the id, which is the first two bytes when there are any.
       if (msg.length < 2) return undefined;
-      return this.encode(
-        { id: msg.readUInt16BE(0), type: "response", flags: rcodes.FORMERR },
-        transport,
-        msg,
-      );
+      return this.encode({ id: msg.readUInt16BE(0), type: "response", flags: rcodes.FORMERR }, transport);
     }
     if (query.type === "response") return undefined;
+    const limit = udpLimit(query);
     const q = query.questions?.[0];
     const rd = (query.flags ?? 0) & RECURSION_DESIRED;
     if (!q)
-      return this.encode({ id: query.id, type: "response", flags: rd | rcodes.FORMERR }, transport, msg);
+      return this.encode({ id: query.id, type: "response", flags: rd | rcodes.FORMERR }, transport, limit);
     const local = this.deps.zone.resolve(q.name, q.type);
-    if (local) return this.encode(reply(query, local), transport, msg);
+    if (local) return this.encode(reply(query, local), transport, limit);
     const forwarded = await this.forward(msg, transport);
     if (forwarded) return forwarded;
     return this.encode(
@@ -134,13 +131,13 @@ export class DnsServer {
         questions: query.questions,
       },
       transport,
-      msg,
+      limit,
     );
   }
 
-  private encode(p: Packet, transport: "udp" | "tcp", query: Buffer): Buffer {
+  private encode(p: Packet, transport: "udp" | "tcp", udpLimit = classicUdpSize): Buffer {
     let out = dnsPacket.encode(p);
-    if (transport === "udp" && out.length > udpLimit(query)) {
+    if (transport === "udp" && out.length > udpLimit) {
       // The client retries over TCP when it sees the truncation bit.
       out = dnsPacket.encode({
         ...p,
@@ -181,14 +178,10 @@ function reply(query: DecodedPacket, a: ZoneAnswer): Packet {
   };
 }
 
-function udpLimit(query: Buffer): number {
-  try {
-    const opt = dnsPacket.decode(query).additionals?.find((x) => x.type === "OPT") as
-      { udpPayloadSize?: number } | undefined;
-    return Math.max(classicUdpSize, opt?.udpPayloadSize ?? classicUdpSize);
-  } catch {
-    return classicUdpSize;
-  }
+/** The largest UDP answer the client takes: its EDNS payload size, or 512 bytes without EDNS. */
+function udpLimit(query: DecodedPacket): number {
+  const opt = query.additionals?.find((x) => x.type === "OPT") as { udpPayloadSize?: number } | undefined;
+  return Math.max(classicUdpSize, opt?.udpPayloadSize ?? classicUdpSize);
 }
 
 function forwardUdp(msg: Buffer, server: string, port: number): Promise<Buffer> {

@@ -2,6 +2,7 @@
 // tables: per-service chains (KUBE-SVC-, KUBE-SVL-, KUBE-EXT-), per-endpoint chains (KUBE-SEP-)
 // chosen by probability, the masquerade mark, hairpin, ClientIP affinity with `recent`, and rejects
 // for services without endpoints. Chains of services that are gone are flushed and deleted.
+import { ipToInt } from "../kubelet/ip-allocator.ts";
 import { endpointChain, serviceChain, servicePortName } from "./chain-names.ts";
 import { usableEndpoints, type ProxyEndpoint, type ProxyServicePort } from "./service-ports.ts";
 
@@ -226,6 +227,5 @@ function spread(
 }
 
 function compareEndpoints(a: ProxyEndpoint, b: ProxyEndpoint): number {
-  const n = (ip: string) => ip.split(".").reduce((acc, x) => acc * 256 + Number(x), 0);
-  return n(a.ip) - n(b.ip) || a.port - b.port;
+  return (ipToInt(a.ip) ?? 0) - (ipToInt(b.ip) ?? 0) || a.port - b.port;
 }

@@ -1,24 +1,15 @@
 // The node's iptables, as kube-proxy drives it: jumps from the built-in chains into its own (checked
 // and prepended once), each sync one `iptables-restore --noflush`, and everything removed on stop.
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { ensureIptablesRule, sh } from "../util/exec.ts";
 import { isServiceChain, ownedChains } from "./iptables-rules.ts";
 
 export interface Iptables {
   restore(input: string): Promise<void>;
-  /** Chain names present in a table. */
-  chains(table: "filter" | "nat"): Promise<string[]>;
+  /** Chain names present in the filter and nat tables (one iptables-save). */
+  chains(): Promise<{ filter: string[]; nat: string[] }>;
   ensureJumps(): Promise<void>;
   cleanUp(): Promise<void>;
-}
-
-function run(cmd: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} ${args.join(" ")}: ${stderr.trim() || err.message}`)) : resolve(stdout),
-    );
-    if (input !== undefined) p.stdin?.end(input);
-  });
 }
 
 const newConn = ["-m", "conntrack", "--ctstate", "NEW"];
@@ -110,15 +101,17 @@ const firewall = [
 
 export class HostIptables implements Iptables {
   async restore(input: string): Promise<void> {
-    await run("iptables-restore", ["-w", "--noflush"], input);
+    await sh("iptables-restore", ["-w", "--noflush"], input);
   }
 
-  async chains(table: "filter" | "nat"): Promise<string[]> {
-    const out = await run("iptables-save", ["-t", table]);
-    return out
-      .split("\n")
-      .filter((l) => l.startsWith(":"))
-      .map((l) => l.slice(1).split(" ")[0]);
+  async chains(): Promise<{ filter: string[]; nat: string[] }> {
+    const out = { filter: [] as string[], nat: [] as string[] };
+    let table: string[] | undefined;
+    for (const l of (await sh("iptables-save", [])).split("\n")) {
+      if (l.startsWith("*")) table = l === "*filter" ? out.filter : l === "*nat" ? out.nat : undefined;
+      else if (l.startsWith(":")) table?.push(l.slice(1).split(" ")[0]);
+    }
+    return out;
   }
 
   async ensureJumps(): Promise<void> {
@@ -127,20 +120,15 @@ export class HostIptables implements Iptables {
     const decl = (t: "filter" | "nat") => [`*${t}`, ...ownedChains[t].map((c) => `:${c} - [0:0]`), "COMMIT"];
     await this.restore([...decl("filter"), ...decl("nat"), ""].join("\n"));
     await this.restore(firewall);
-    for (const j of jumps) {
-      try {
-        await run("iptables", ["-w", "-t", j.table, "-C", j.chain, ...j.args]);
-      } catch {
-        await run("iptables", ["-w", "-t", j.table, "-I", j.chain, "1", ...j.args]);
-      }
-    }
+    for (const j of jumps) await ensureIptablesRule(j.table, j.chain, j.args);
   }
 
   async cleanUp(): Promise<void> {
     for (const j of jumps)
-      await run("iptables", ["-w", "-t", j.table, "-D", j.chain, ...j.args]).catch(() => "");
+      await sh("iptables", ["-w", "-t", j.table, "-D", j.chain, ...j.args]).catch(() => "");
+    const present = await this.chains().catch(() => ({ filter: [], nat: [] }));
     for (const table of ["filter", "nat"] as const) {
-      const mine = (await this.chains(table).catch(() => [])).filter(
+      const mine = present[table].filter(
         (c) => isServiceChain(c) || (ownedChains[table] as string[]).includes(c) || c === "KUBE-FIREWALL",
       );
       if (!mine.length) continue;

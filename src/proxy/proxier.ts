@@ -49,8 +49,6 @@ export class Proxier {
   private readonly slices: Informer;
   private dirty = true;
   private wake?: () => void;
-  /** When the last sync finished, and how long it took: for the logs and the bench. */
-  lastSync?: { at: number; ms: number; servicePorts: number };
 
   constructor(deps: ProxierDeps) {
     this.deps = deps;
@@ -127,15 +125,9 @@ export class Proxier {
   private async sync(): Promise<void> {
     const start = performance.now();
     const ports = this.currentPorts();
-    const [filter, nat] = await Promise.all([
-      this.deps.iptables.chains("filter"),
-      this.deps.iptables.chains("nat"),
-    ]);
-    await this.deps.iptables.restore(
-      buildRules(ports, { filter, nat }, { clusterCidr: this.deps.clusterCidr }),
-    );
-    const ms = performance.now() - start;
-    this.lastSync = { at: Date.now(), ms, servicePorts: ports.length };
-    this.deps.logger.debug("service rules synced", { servicePorts: ports.length, ms: Math.round(ms) });
+    const existing = await this.deps.iptables.chains();
+    await this.deps.iptables.restore(buildRules(ports, existing, { clusterCidr: this.deps.clusterCidr }));
+    const ms = Math.round(performance.now() - start);
+    this.deps.logger.debug("service rules synced", { servicePorts: ports.length, ms });
   }
 }

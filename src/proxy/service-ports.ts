@@ -1,5 +1,6 @@
 // What the proxy routes: one entry per service port, with the endpoints its traffic may reach, built
 // from Services and their EndpointSlices as kube-proxy's service and endpoint change trackers do.
+import { isIPv4 } from "node:net";
 import type { KObject } from "../apimachinery/meta.ts";
 
 export interface ProxyEndpoint {
@@ -51,18 +52,16 @@ interface Slice {
   ports?: Array<{ name?: string; protocol?: string; port?: number }>;
 }
 
-const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /** The service ports the proxy routes for one Service and its EndpointSlices. */
 export function servicePorts(svc: KObject, slices: KObject[], nodeName: string): ProxyServicePort[] {
   const spec = (svc.spec ?? {}) as ServiceSpec;
   // Headless and ExternalName services have no virtual IP to route (upstream's ShouldSkipService).
   if (spec.type === "ExternalName" || !spec.clusterIP || spec.clusterIP === "None") return [];
-  const clusterIP = spec.clusterIP && ipv4.test(spec.clusterIP) ? spec.clusterIP : undefined;
+  const clusterIP = spec.clusterIP && isIPv4(spec.clusterIP) ? spec.clusterIP : undefined;
   const status = svc.status as { loadBalancer?: { ingress?: Array<{ ip?: string }> } } | undefined;
   const lbIPs =
     spec.type === "LoadBalancer"
-      ? (status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter((ip) => ipv4.test(ip))
+      ? (status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter((ip) => isIPv4(ip))
       : [];
   const affinitySeconds =
     spec.sessionAffinity === "ClientIP"
@@ -72,32 +71,7 @@ export function servicePorts(svc: KObject, slices: KObject[], nodeName: string):
   for (const p of spec.ports ?? []) {
     const protocol = p.protocol ?? "TCP";
     const portName = p.name ?? "";
-    const endpoints: ProxyEndpoint[] = [];
-    const seen = new Set<string>();
-    for (const s of slices) {
-      const slice = s as Slice;
-      if (slice.addressType && slice.addressType !== "IPv4") continue;
-      const sp = (slice.ports ?? []).find(
-        (x) => (x.name ?? "") === portName && (x.protocol ?? "TCP") === protocol,
-      );
-      if (!sp?.port) continue;
-      for (const e of slice.endpoints ?? []) {
-        const ip = e.addresses[0];
-        if (!ip || !ipv4.test(ip)) continue;
-        const key = `${ip}:${sp.port}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const ready = e.conditions?.ready ?? true;
-        endpoints.push({
-          ip,
-          port: sp.port,
-          ready,
-          serving: e.conditions?.serving ?? ready,
-          terminating: e.conditions?.terminating ?? false,
-          local: e.nodeName === nodeName,
-        });
-      }
-    }
+    const endpoints = portEndpoints(slices, portName, protocol, nodeName);
     out.push({
       namespace: svc.metadata?.namespace ?? "",
       name: svc.metadata?.name ?? "",
@@ -106,7 +80,7 @@ export function servicePorts(svc: KObject, slices: KObject[], nodeName: string):
       clusterIP,
       port: p.port,
       nodePort: spec.type === "NodePort" || spec.type === "LoadBalancer" ? p.nodePort : undefined,
-      externalIPs: (spec.externalIPs ?? []).filter((ip) => ipv4.test(ip)),
+      externalIPs: (spec.externalIPs ?? []).filter((ip) => isIPv4(ip)),
       loadBalancerIPs: lbIPs,
       affinitySeconds,
       externalLocal: spec.externalTrafficPolicy === "Local",
@@ -115,6 +89,42 @@ export function servicePorts(svc: KObject, slices: KObject[], nodeName: string):
     });
   }
   return out;
+}
+
+/** The endpoints of one service port (by the port's name and protocol) across a service's slices. */
+export function portEndpoints(
+  slices: KObject[],
+  portName: string,
+  protocol: string,
+  nodeName: string,
+): ProxyEndpoint[] {
+  const endpoints: ProxyEndpoint[] = [];
+  const seen = new Set<string>();
+  for (const s of slices) {
+    const slice = s as Slice;
+    if (slice.addressType && slice.addressType !== "IPv4") continue;
+    const sp = (slice.ports ?? []).find(
+      (x) => (x.name ?? "") === portName && (x.protocol ?? "TCP") === protocol,
+    );
+    if (!sp?.port) continue;
+    for (const e of slice.endpoints ?? []) {
+      const ip = e.addresses[0];
+      if (!ip || !isIPv4(ip)) continue;
+      const key = `${ip}:${sp.port}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const ready = e.conditions?.ready ?? true;
+      endpoints.push({
+        ip,
+        port: sp.port,
+        ready,
+        serving: e.conditions?.serving ?? ready,
+        terminating: e.conditions?.terminating ?? false,
+        local: e.nodeName === nodeName,
+      });
+    }
+  }
+  return endpoints;
 }
 
 /**

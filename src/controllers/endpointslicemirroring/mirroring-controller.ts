@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import type { KObject, OwnerReference } from "../../apimachinery/meta.ts";
 import { StatusError } from "../../apimachinery/status-error.ts";
 import type { ApiClient, SharedInformer } from "../../client/interface.ts";
@@ -35,7 +36,6 @@ interface Address {
 }
 
 const keyOf = (o: KObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
-const ipv4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
  * EndpointSlices for Endpoints that users write themselves (pkg/controller/endpointslicemirroring):
@@ -158,7 +158,7 @@ function desiredSlices(eps: KObject): Map<string, { ports: unknown[]; endpoints:
     let group = out.get(k);
     if (!group) out.set(k, (group = { ports, endpoints: [] }));
     const add = (a: Address, ready: boolean) => {
-      if (!ipv4.test(a.ip) || group.endpoints.length >= maxPerSubset) return;
+      if (!isIPv4(a.ip) || group.endpoints.length >= maxPerSubset) return;
       group.endpoints.push({
         addresses: [a.ip],
         conditions: { ready, serving: ready, terminating: false },

@@ -6,6 +6,7 @@ import { isSimulatedNode } from "../../kubelet/simulated-annotations.ts";
 import type { Logger } from "../../util/logger.ts";
 import { canonical } from "../endpoints/canonical.ts";
 import { refFor } from "../refs.ts";
+import { isNodeReady } from "../util/node-helpers.ts";
 
 /** Set by a node agent on its Node while its cluster DNS server answers on that address. */
 export const DNS_ADDRESS_ANNOTATION = "skiff.dev/cluster-dns-address";
@@ -28,12 +29,6 @@ export interface KubeDnsDeps {
 }
 
 const isCode = (e: unknown, code: number) => e instanceof StatusError && e.code === code;
-
-function isReady(node: KObject): boolean {
-  const conds = (node.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
-    ?.conditions;
-  return conds?.find((c) => c.type === "Ready")?.status === "True";
-}
 
 /**
  * The `kube-dns` Service in kube-system, as a cluster's DNS add-on installs it, and its Endpoints:
@@ -74,7 +69,7 @@ export class KubeDnsController {
       const ip = n.metadata?.annotations?.[DNS_ADDRESS_ANNOTATION];
       if (!ip) continue;
       const addr = { ip, nodeName: n.metadata?.name };
-      (isReady(n) ? ready : notReady).push(addr);
+      (isNodeReady(n) ? ready : notReady).push(addr);
     }
     const byIp = (a: Record<string, unknown>, b: Record<string, unknown>) =>
       String(a.ip).localeCompare(String(b.ip));

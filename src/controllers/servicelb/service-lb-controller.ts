@@ -6,6 +6,7 @@ import { isSimulatedNode } from "../../kubelet/simulated-annotations.ts";
 import type { Logger } from "../../util/logger.ts";
 import { canonical } from "../endpoints/canonical.ts";
 import { refFor } from "../refs.ts";
+import { isNodeReady, nodeInternalIP } from "../util/node-helpers.ts";
 
 const servicesRef = refFor("", "services");
 
@@ -28,16 +29,8 @@ const keyOf = (o: KObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 function readyNodeIPs(nodes: KObject[]): string[] {
   const ips: string[] = [];
   for (const n of nodes) {
-    if (isSimulatedNode(n)) continue;
-    const st = n.status as
-      | {
-          conditions?: Array<{ type: string; status: string }>;
-          addresses?: Array<{ type: string; address: string }>;
-        }
-      | undefined;
-    if (st?.conditions?.find((c) => c.type === "Ready")?.status !== "True") continue;
-    const ip = st.addresses?.find((a) => a.type === "InternalIP")?.address;
-    if (ip) ips.push(ip);
+    const ip = nodeInternalIP(n);
+    if (!isSimulatedNode(n) && isNodeReady(n) && ip) ips.push(ip);
   }
   return ips.sort();
 }

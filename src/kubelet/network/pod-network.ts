@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
 import { containerdPaths } from "../containerd/containerd-config.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { ensureIptablesRule, sh } from "../../util/exec.ts";
 import type { Logger } from "../../util/logger.ts";
-
-const run = promisify(execFile);
 
 /** Routes skiff installs carry this protocol number, so it finds (and removes) exactly its own. */
 const routeProto = "211";
@@ -51,16 +48,6 @@ export interface PeerNode {
   name: string;
   podCIDR: string;
   ip: string;
-}
-
-async function sh(cmd: string, args: string[], input?: string): Promise<string> {
-  if (input === undefined) return (await run(cmd, args)).stdout;
-  return new Promise((resolve, reject) => {
-    const p = execFile(cmd, args, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd}: ${stderr || err.message}`)) : resolve(stdout),
-    );
-    p.stdin?.end(input);
-  });
 }
 
 /**
@@ -113,16 +100,8 @@ export class PodNetwork {
       "",
     ].join("\n");
     await sh("iptables-restore", ["-w", "--noflush"], rules);
-    await this.ensureJump("nat", "POSTROUTING", "SKIFF-POSTROUTING");
-    await this.ensureJump("filter", "FORWARD", "SKIFF-FORWARD");
-  }
-
-  private async ensureJump(table: string, chain: string, target: string): Promise<void> {
-    try {
-      await sh("iptables", ["-w", "-t", table, "-C", chain, "-j", target]);
-    } catch {
-      await sh("iptables", ["-w", "-t", table, "-I", chain, "1", "-j", target]);
-    }
+    await ensureIptablesRule("nat", "POSTROUTING", ["-j", "SKIFF-POSTROUTING"]);
+    await ensureIptablesRule("filter", "FORWARD", ["-j", "SKIFF-FORWARD"]);
   }
 
   /** host-gw: a route to each other node's podCIDR via that node's address; stale ones go. */
