@@ -2,6 +2,7 @@ import type { KObject } from "../apimachinery/meta.ts";
 import { forbidden, notFound, StatusError } from "../apimachinery/status-error.ts";
 import type { RequestScope } from "./handlers/scope.ts";
 import type { NamespaceCache } from "./namespace-cache.ts";
+import type { GenericStore } from "./registry/generic-store.ts";
 
 /**
  * Admission for creates. NamespaceLifecycle: the namespace must exist and not be terminating
@@ -36,4 +37,26 @@ export async function admitCreate(
       ],
     });
   }
+}
+
+const DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class";
+
+/**
+ * DefaultIngressClass (plugin/pkg/admission/network/defaultingressclass): an Ingress created without
+ * a class, by field or by the legacy annotation, gets the default IngressClass, the newest when
+ * several are marked default.
+ */
+export async function admitIngressClass(classes: GenericStore, obj: KObject): Promise<void> {
+  const spec = (obj.spec ??= {}) as { ingressClassName?: string };
+  if (spec.ingressClassName || obj.metadata?.annotations?.["kubernetes.io/ingress.class"] !== undefined)
+    return;
+  const { items } = await classes.list("");
+  const defaults = items
+    .filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true")
+    .sort(
+      (a, b) =>
+        (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? "") ||
+        (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+    );
+  if (defaults[0]?.metadata?.name) spec.ingressClassName = defaults[0].metadata.name;
 }

@@ -30,7 +30,7 @@ import {
 import { readBody } from "./http/body.ts";
 import { negotiateOutput, parseMediaTypes } from "./http/negotiate.ts";
 import { parseRequestInfo, type ResourceRequest } from "./http/request-info.ts";
-import { admitCreate } from "./admission.ts";
+import { admitCreate, admitIngressClass } from "./admission.ts";
 import {
   handleCreate,
   handleDelete,
@@ -99,6 +99,9 @@ export interface ApiServerDeps {
   config: ApiServerConfig;
 }
 
+const ingressClasses = resources.find(
+  (r) => r.group === "networking.k8s.io" && r.resource === "ingressclasses",
+)!;
 const isServices = (scope: RequestScope) => scope.info.group === "" && scope.info.resource === "services";
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
@@ -150,6 +153,8 @@ export class ApiServer {
       admitCreate: async (scope, obj) => {
         await admitCreate(this.namespaces, scope, obj);
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
+        if (scope.info.group === "networking.k8s.io" && scope.info.resource === "ingresses")
+          await admitIngressClass(this.registry.for(ingressClasses), obj);
         if (scope.info.group === "" && scope.info.resource === "pods") {
           addDefaultTolerations((obj.spec ??= {}) as Record<string, unknown>, this.tolerationSeconds);
         }

@@ -60,6 +60,18 @@ export const nodeFlags: FlagSpec[] = [
   { name: "cluster-domain", type: "string", default: "cluster.local", usage: "cluster domain" },
   { name: "kubelet-port", type: "number", default: 10250, usage: "port of the kubelet API" },
   {
+    name: "ingress-http-port",
+    type: "number",
+    default: 80,
+    usage: "port the Ingress controller serves HTTP on, on every node address (0: no HTTP)",
+  },
+  {
+    name: "ingress-https-port",
+    type: "number",
+    default: 443,
+    usage: "port the Ingress controller serves HTTPS on, on every node address (0: no HTTPS)",
+  },
+  {
     name: "sync-frequency",
     type: "string",
     default: "1m",
@@ -120,6 +132,12 @@ export function parseNodeFlags(
   const port = Number(f["kubelet-port"]);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UsageError(`invalid --kubelet-port ${port}`);
+  const ingressPort = (name: string) => {
+    const v = Number(f[name]);
+    if (!Number.isInteger(v) || v < 0 || v > 65535)
+      throw new UsageError(`invalid --${name} ${String(f[name])}`);
+    return v;
+  };
   const dns = (f["cluster-dns"] as string[]).flatMap((d) => d.split(",")).filter(Boolean);
   for (const d of dns)
     if (isIP(d) !== 4) throw new UsageError(`invalid --cluster-dns "${d}": an IPv4 address is required`);
@@ -133,6 +151,8 @@ export function parseNodeFlags(
     pauseImage: String(f["pause-image"] || defaultPauseImage),
     clusterCidr: parseCidrFlag("cluster-cidr", String(f["cluster-cidr"])),
     kubeletPort: port,
+    ingressHttpPort: ingressPort("ingress-http-port"),
+    ingressHttpsPort: ingressPort("ingress-https-port"),
     clusterDNS: dns,
     clusterDomain: String(f["cluster-domain"] || "cluster.local"),
     resolvConf: String(f["resolv-conf"] || "/etc/resolv.conf"),

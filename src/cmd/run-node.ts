@@ -4,6 +4,7 @@ import { KubeletServer } from "../kubelet/server/kubelet-server.ts";
 import { HostIptables } from "../proxy/iptables.ts";
 import { Proxier, serviceInformers } from "../proxy/proxier.ts";
 import { runNodeDns } from "../dns/node-dns.ts";
+import { IngressNode } from "../ingress/ingress-node.ts";
 import { realClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -17,7 +18,7 @@ export interface NodeAgentInput {
 
 /**
  * Runs a node's kubelet (with its own containerd unless told otherwise), its HTTPS API, its
- * service proxy and its cluster DNS server.
+ * service proxy, its cluster DNS server and its Ingress controller.
  */
 export function runNodeAgent(input: NodeAgentInput, signal: AbortSignal): Promise<void> {
   const logger = input.logger.with({ component: "kubelet", node: input.options.nodeName });
@@ -41,18 +42,36 @@ export function runNodeAgent(input: NodeAgentInput, signal: AbortSignal): Promis
   return Promise.all([kubeletDone, network]).then(() => undefined);
 }
 
-/** The service proxy and cluster DNS, reading one set of Service and EndpointSlice informers. */
+/** The service proxy, cluster DNS and the Ingress controller, reading one set of Service and EndpointSlice informers. */
 function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown> {
   const node = input.options.nodeName;
   const logger = input.logger.with({ component: "kube-proxy", node });
-  if (process.getuid?.() !== 0) {
+  const root = process.getuid?.() === 0;
+  const privileged = (p: number) => (p > 0 && p < 1024 && !root ? 0 : p);
+  const httpPort = privileged(input.options.ingressHttpPort ?? 80);
+  const httpsPort = privileged(input.options.ingressHttpsPort ?? 443);
+  if (!root) {
     logger.warn(
       "not root: the service proxy's kernel rules and the DNS port need root; services do not route on this node",
     );
-    return Promise.resolve();
   }
+  if (!root && !httpPort && !httpsPort) return Promise.resolve();
   const informers = serviceInformers(input.client, logger);
   for (const inf of [informers.services, informers.slices]) void inf.run(signal);
+  const ingressLogger = input.logger.with({ component: "ingress", node });
+  const ingress = new IngressNode({
+    client: input.client,
+    logger: ingressLogger,
+    informers,
+    nodeName: node,
+    httpPort,
+    httpsPort,
+  })
+    .run(signal)
+    .catch((e: unknown) => {
+      ingressLogger.error("ingress controller stopped", { error: (e as Error).stack ?? String(e) });
+    });
+  if (!root) return ingress;
   const proxy = new Proxier({
     informers,
     logger,
@@ -79,5 +98,5 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
   ).catch((e: unknown) => {
     dnsLogger.error("cluster DNS stopped", { error: (e as Error).stack ?? String(e) });
   });
-  return Promise.all([proxy, dns]);
+  return Promise.all([proxy, dns, ingress]);
 }

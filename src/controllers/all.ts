@@ -4,6 +4,7 @@ import { endpointSliceController } from "./endpointslice/registration.ts";
 import { endpointSliceMirroringController } from "./endpointslicemirroring/registration.ts";
 import { kubeDnsController } from "./kubedns/registration.ts";
 import { serviceLbController } from "./servicelb/registration.ts";
+import { ingressController } from "./ingress/registration.ts";
 import { GarbageCollector } from "./garbagecollector/garbage-collector.ts";
 import { NamespaceController } from "./namespace/namespace-controller.ts";
 import { nodeLifecycleController } from "./nodelifecycle/registration.ts";
@@ -31,6 +32,7 @@ export const controllers: ControllerRegistration[] = [
   endpointSliceMirroringController,
   kubeDnsController,
   serviceLbController,
+  ingressController,
   { name: "scheduler", create: (ctx) => newScheduler(ctx) },
   nodeLifecycleController,
   podGCController,

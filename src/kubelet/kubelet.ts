@@ -50,6 +50,9 @@ export interface KubeletOptions {
   clusterDomain: string;
   /** --resolv-conf: the node's resolvers (dnsPolicy Default, and cluster DNS's upstreams). */
   resolvConf?: string;
+  /** The Ingress controller's ports on the node's addresses (0: off; default 80 and 443). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
   /** How often the Lease is renewed (10 s). */
   renewIntervalMs?: number;
   /** How often the runtime is relisted for changes (the generic PLEG's 1 s). */

@@ -232,7 +232,8 @@ spec:
       service: { name: "kubia-nodeport", port: { number: 80 } },
     });
     assert.equal(ingress.spec.rules[0].http.paths[0].pathType, "ImplementationSpecific");
-    assert.match(await k.ok(["get", "ingress"]), /^kubia\s+<none>\s+kubia\.example\.com\s+80\s+\d+s$/m);
+    // The default IngressClass (skiff's own) is set on create, as upstream's DefaultIngressClass admission does.
+    assert.match(await k.ok(["get", "ingress"]), /^kubia\s+skiff\s+kubia\.example\.com\s+80\s+\d+s$/m);
   });
 });
 
