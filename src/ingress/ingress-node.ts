@@ -10,7 +10,6 @@ import { Informer } from "../client/informer.ts";
 import { refFor } from "../controllers/refs.ts";
 import { createCa, issueLeaf } from "../apiserver/pki/issue.ts";
 import type { Logger } from "../util/logger.ts";
-import { IngressProxy } from "./ingress-proxy.ts";
 import { IngressTable, requestHost } from "./routes.ts";
 
 export interface IngressNodeDeps {
@@ -51,7 +50,6 @@ export class IngressNode {
   private readonly secrets: Informer;
   private current = new IngressTable();
   private rebuildQueued = false;
-  private readonly proxy: IngressProxy;
   private readonly fallbackContext = fakeCertificate();
   /** Secure contexts by secret key and resourceVersion; a bad secret maps to undefined. */
   private readonly contexts = new Map<string, { rv: string; ctx?: SecureContext }>();
@@ -67,7 +65,6 @@ export class IngressNode {
       logger,
       fieldSelector: "type=kubernetes.io/tls",
     });
-    this.proxy = new IngressProxy({ logger, table: () => this.current });
     const changed = () => this.queueRebuild();
     for (const inf of [this.ingresses, this.classes, deps.informers.services, deps.informers.slices])
       inf.on({ add: changed, update: changed, delete: changed });
@@ -139,13 +136,14 @@ export class IngressNode {
     );
     if (signal.aborted) return;
     this.rebuild();
+    // The data plane's HTTP client is loaded only now, off the node's start-up path.
+    const { IngressProxy } = await import("./ingress-proxy.ts");
+    const proxy = new IngressProxy({ logger: this.deps.logger, table: () => this.current });
     const servers: Server[] = [];
     const address = this.deps.bindAddress ?? "0.0.0.0";
     if (this.deps.httpPort) {
-      const s = createHttpServer({ keepAliveTimeout: 75_000 }, (req, res) =>
-        this.proxy.handle(req, res, "http"),
-      );
-      s.on("upgrade", (req, socket, head) => this.proxy.upgrade(req, socket, head, "http"));
+      const s = createHttpServer({ keepAliveTimeout: 75_000 }, (req, res) => proxy.handle(req, res, "http"));
+      s.on("upgrade", (req, socket, head) => proxy.upgrade(req, socket, head, "http"));
       servers.push(s);
       void this.listen(s, address, this.deps.httpPort, "http", signal);
     }
@@ -157,14 +155,14 @@ export class IngressNode {
           // Clients that send no server name (an IP address) get the fake certificate.
           secureContext: this.fallbackContext,
         },
-        (req, res) => this.proxy.handle(req, res, "https"),
+        (req, res) => proxy.handle(req, res, "https"),
       );
-      s.on("upgrade", (req, socket, head) => this.proxy.upgrade(req, socket, head, "https"));
+      s.on("upgrade", (req, socket, head) => proxy.upgrade(req, socket, head, "https"));
       servers.push(s);
       void this.listen(s, address, this.deps.httpsPort, "https", signal);
     }
     await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
-    this.proxy.close();
+    proxy.close();
     await Promise.all(
       servers.map((s) => {
         s.closeAllConnections();

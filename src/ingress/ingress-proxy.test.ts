@@ -17,7 +17,17 @@ const upgraded: Duplex[] = [];
 function backend(name: string): Server {
   const s = createServer((req, res) => {
     res.setHeader("x-backend", name);
-    res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
+    if (req.url === "/slow") return; // never answers: the proxy's timeout must
+    if (req.url === "/stream") {
+      // Chunked, in parts that arrive apart: the client must get all of them, in order.
+      res.write("one,");
+      setTimeout(() => res.write("two,"), 20);
+      setTimeout(() => res.end("three"), 40);
+      return;
+    }
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString()));
+    req.on("end", () => res.end(JSON.stringify({ name, url: req.url, headers: req.headers, body })));
   });
   s.on("upgrade", (req, socket) => {
     upgraded.push(socket);
@@ -31,15 +41,17 @@ function get(
   port: number,
   path: string,
   host: string,
+  post?: string,
 ): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+    const method = post === undefined ? "GET" : "POST";
+    const req = request({ host: "127.0.0.1", port, path, method, headers: { host } }, (res) => {
       let body = "";
       res.on("data", (d: Buffer) => (body += d.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(post);
   });
 }
 
@@ -50,7 +62,7 @@ describe("ingress data plane", () => {
   let front: Server;
   let frontPort = 0;
   let table = new IngressTable();
-  const proxy = new IngressProxy({ logger: silentLogger, table: () => table });
+  const proxy = new IngressProxy({ logger: silentLogger, table: () => table, timeoutMs: 300 });
 
   before(async () => {
     for (const b of backends) ports.push(await listen(b, "0.0.0.0"));
@@ -74,6 +86,7 @@ describe("ingress data plane", () => {
     const slices: Record<string, KObject[]> = {
       spread: [slice([["127.0.0.1", ports[0]!]]), slice([["127.0.0.2", ports[1]!]])],
       halfdead: [slice([["127.0.0.1", deadPort]]), slice([["127.0.0.2", ports[1]!]])],
+      dead: [slice([["127.0.0.1", deadPort]])],
       unready: [],
     };
     table = IngressTable.build({
@@ -81,7 +94,7 @@ describe("ingress data plane", () => {
         {
           metadata: { namespace: "default", name: "i" },
           spec: {
-            rules: [rule("spread", "spread"), rule("halfdead", "halfdead"), rule("unready", "unready")],
+            rules: ["spread", "halfdead", "dead", "unready"].map((n) => rule(n, n)),
           },
         },
       ],
@@ -144,6 +157,29 @@ describe("ingress data plane", () => {
       assert.equal(r.status, 200);
       assert.equal((JSON.parse(r.body) as { name: string }).name, "b");
     }
+  });
+
+  it("sends a request body on and streams a chunked answer back whole", async () => {
+    const posted = await get(frontPort, "/form", "spread", "x".repeat(100_000));
+    assert.equal(posted.status, 200);
+    const got = JSON.parse(posted.body) as { body: string; headers: Record<string, string> };
+    assert.equal(got.body.length, 100_000);
+    assert.equal(got.headers["content-length"], "100000");
+    const streamed = await get(frontPort, "/stream", "spread");
+    assert.equal(streamed.status, 200);
+    assert.equal(streamed.body, "one,two,three");
+    assert.match(streamed.headers["x-backend"] as string, /^[ab]$/);
+  });
+
+  it("answers 502 when every endpoint refuses and 504 when one does not answer in time", async () => {
+    const refused = await get(frontPort, "/", "dead");
+    assert.equal(refused.status, 502);
+    assert.match(refused.body, /502 Bad Gateway/);
+    const slow = await get(frontPort, "/slow", "spread");
+    assert.equal(slow.status, 504);
+    assert.match(slow.body, /504 Gateway Time-out/);
+    // The proxy keeps serving after both.
+    assert.equal((await get(frontPort, "/", "spread")).status, 200);
   });
 
   it("keeps an upgraded connection open both ways", async () => {
