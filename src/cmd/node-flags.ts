@@ -72,6 +72,13 @@ export const nodeFlags: FlagSpec[] = [
     usage: "port the Ingress controller serves HTTPS on, on every node address (0: no HTTPS)",
   },
   {
+    name: "proxy-mode",
+    type: "string",
+    default: "",
+    usage:
+      "how services are routed: iptables (kernel rules, needs root) or userspace (node and load-balancer ports proxied on the host); default: iptables as root, userspace otherwise",
+  },
+  {
     name: "sync-frequency",
     type: "string",
     default: "1m",
@@ -138,6 +145,9 @@ export function parseNodeFlags(
       throw new UsageError(`invalid --${name} ${String(f[name])}`);
     return v;
   };
+  const proxyMode = String(f["proxy-mode"] || "");
+  if (proxyMode && proxyMode !== "iptables" && proxyMode !== "userspace")
+    throw new UsageError(`invalid --proxy-mode "${proxyMode}": expected iptables or userspace`);
   const dns = (f["cluster-dns"] as string[]).flatMap((d) => d.split(",")).filter(Boolean);
   for (const d of dns)
     if (isIP(d) !== 4) throw new UsageError(`invalid --cluster-dns "${d}": an IPv4 address is required`);
@@ -153,6 +163,7 @@ export function parseNodeFlags(
     kubeletPort: port,
     ingressHttpPort: ingressPort("ingress-http-port"),
     ingressHttpsPort: ingressPort("ingress-https-port"),
+    proxyMode: proxyMode ? (proxyMode as "iptables" | "userspace") : undefined,
     clusterDNS: dns,
     clusterDomain: String(f["cluster-domain"] || "cluster.local"),
     resolvConf: String(f["resolv-conf"] || "/etc/resolv.conf"),

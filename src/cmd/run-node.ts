@@ -3,6 +3,8 @@ import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
 import { KubeletServer } from "../kubelet/server/kubelet-server.ts";
 import { HostIptables } from "../proxy/iptables.ts";
 import { Proxier, serviceInformers } from "../proxy/proxier.ts";
+import { UserspaceProxier } from "../proxy/userspace.ts";
+import { EventRecorder } from "../client/event-recorder.ts";
 import { runNodeDns } from "../dns/node-dns.ts";
 import { IngressNode } from "../ingress/ingress-node.ts";
 import { realClock } from "../util/clock.ts";
@@ -50,12 +52,7 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
   const privileged = (p: number) => (p > 0 && p < 1024 && !root ? 0 : p);
   const httpPort = privileged(input.options.ingressHttpPort ?? 80);
   const httpsPort = privileged(input.options.ingressHttpsPort ?? 443);
-  if (!root) {
-    logger.warn(
-      "not root: the service proxy's kernel rules and the DNS port need root; services do not route on this node",
-    );
-  }
-  if (!root && !httpPort && !httpsPort) return Promise.resolve();
+  const mode = input.options.proxyMode ?? (root ? "iptables" : "userspace");
   const informers = serviceInformers(input.client, logger);
   for (const inf of [informers.services, informers.slices]) void inf.run(signal);
   const ingressLogger = input.logger.with({ component: "ingress", node });
@@ -71,7 +68,29 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
     .catch((e: unknown) => {
       ingressLogger.error("ingress controller stopped", { error: (e as Error).stack ?? String(e) });
     });
-  if (!root) return ingress;
+  if (mode === "userspace") {
+    logger.info(
+      "service proxy in userspace mode: node ports and load-balancer ports are proxied on the host; cluster IPs and cluster DNS need the kernel mode (root)",
+    );
+    const userspace = new UserspaceProxier({
+      informers,
+      logger,
+      nodeName: node,
+      nodeIPs: [input.options.nodeIP],
+      recorder: new EventRecorder({
+        client: input.client,
+        component: "kube-proxy",
+        clock: realClock,
+        logger,
+        host: node,
+      }),
+    })
+      .run(signal)
+      .catch((e: unknown) => {
+        logger.error("service proxy stopped", { error: (e as Error).stack ?? String(e) });
+      });
+    return Promise.all([userspace, ingress]);
+  }
   const proxy = new Proxier({
     informers,
     logger,

@@ -53,6 +53,8 @@ export interface KubeletOptions {
   /** The Ingress controller's ports on the node's addresses (0: off; default 80 and 443). */
   ingressHttpPort?: number;
   ingressHttpsPort?: number;
+  /** kube-proxy's --proxy-mode: iptables (root's default) or userspace (everyone else's). */
+  proxyMode?: "iptables" | "userspace";
   /** How often the Lease is renewed (10 s). */
   renewIntervalMs?: number;
   /** How often the runtime is relisted for changes (the generic PLEG's 1 s). */

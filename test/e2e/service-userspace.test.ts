@@ -1,0 +1,327 @@
+// The service proxy in userspace mode (what a node that is not root gets; forced here with
+// --proxy-mode userspace): node ports and LoadBalancer ports answered by listeners on the node,
+// with no kernel rules, reached with real HTTP from the host beside the node.
+import assert from "node:assert/strict";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { kubiaImage } from "../support/images.ts";
+import { Kubectl } from "../support/kubectl.ts";
+import { addLabHost, labHostIP, setUpLab, tearDownLab } from "../support/lab.ts";
+import { startRegistry, type LocalRegistry } from "../support/registry.ts";
+import { killall, startServer, type RunningServer } from "../support/server.ts";
+import { eventually } from "../support/wait.ts";
+
+const LAB = 8;
+
+const MANIFESTS = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kubia
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: kubia
+  template:
+    metadata:
+      labels:
+        app: kubia
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: kubia
+        image: luksa/kubia
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-nodeport
+spec:
+  type: NodePort
+  ports:
+  - port: 80
+    targetPort: 8080
+    nodePort: 30123
+  selector:
+    app: kubia
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-loadbalancer
+spec:
+  type: LoadBalancer
+  ports:
+  - port: 8088
+    targetPort: 8080
+  selector:
+    app: kubia
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-sticky
+spec:
+  type: NodePort
+  sessionAffinity: ClientIP
+  ports:
+  - port: 80
+    targetPort: 8080
+    nodePort: 30126
+  selector:
+    app: kubia
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: nobody
+spec:
+  type: NodePort
+  ports:
+  - port: 80
+    nodePort: 30125
+  selector:
+    app: nobody-has-this
+`;
+
+const TAKEN = `apiVersion: v1
+kind: Service
+metadata:
+  name: taken
+spec:
+  type: LoadBalancer
+  ports:
+  - port: 9099
+    targetPort: 8080
+  selector:
+    app: kubia
+`;
+
+function getFrom(url: string, timeoutMs = 3000): Promise<{ body?: string; error?: string; ms: number }> {
+  const script = `const t=performance.now();fetch(${JSON.stringify(url)},{signal:AbortSignal.timeout(${timeoutMs})}).then(r=>r.text()).then(b=>console.log(JSON.stringify({body:b,ms:performance.now()-t})),e=>console.log(JSON.stringify({error:String(e.cause?.code??e.name),ms:performance.now()-t})))`;
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ["-e", script], (err, stdout) =>
+      err ? reject(err) : resolve(JSON.parse(stdout) as { body?: string; ms: number }),
+    ),
+  );
+}
+
+const hit = (body: string | undefined) => /You've hit (\S+)/.exec(body ?? "")?.[1];
+
+describe(
+  "service proxy in userspace mode: node ports and load balancers without kernel rules",
+  { timeout: 600_000 },
+  () => {
+    let registry: LocalRegistry;
+    let server: RunningServer;
+    let k: Kubectl;
+    let netns: string;
+    let nodeIP: string;
+    let serverDir: string;
+    let pods: string[] = [];
+    let squatter: ChildProcess | undefined;
+    const dir = mkdtempSync(join(tmpdir(), "skiff-userspace-"));
+    const file = (name: string, text: string) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
+
+    const answerers = async (url: string, tries: number) => {
+      const seen: string[] = [];
+      for (let i = 0; i < tries; i++) {
+        const r = await getFrom(url);
+        const who = hit(r.body);
+        assert.ok(who, `${url}: ${JSON.stringify(r)}`);
+        seen.push(who);
+      }
+      return seen;
+    };
+
+    before(async () => {
+      setUpLab(LAB);
+      ({ netns, ip: nodeIP } = addLabHost(2, LAB));
+      registry = await startRegistry({ address: labHostIP(LAB) });
+      await registry.push("luksa/kubia", "latest", kubiaImage());
+      serverDir = mkdtempSync(join(tmpdir(), "skiff-userspace-server-"));
+      writeFileSync(
+        join(serverDir, "registries.yaml"),
+        `mirrors:\n  docker.io:\n    endpoint:\n      - "${registry.url}"\n`,
+      );
+      // Something else on the node already holds port 9099, before skiff starts.
+      squatter = spawn(
+        "nsenter",
+        [
+          `--net=/var/run/netns/${netns}`,
+          process.execPath,
+          "-e",
+          `require("node:net").createServer(s=>s.end("squatter\\n")).listen(9099,"0.0.0.0",()=>console.log("ready"))`,
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      await new Promise((r) => squatter!.stdout!.once("data", r));
+      server = await startServer({
+        dataDir: serverDir,
+        agent: true,
+        netns,
+        args: [
+          "--bind-address",
+          nodeIP,
+          "--node-ip",
+          nodeIP,
+          "--node-name",
+          "userspace-node",
+          "--proxy-mode",
+          "userspace",
+        ],
+      });
+      k = new Kubectl(server.kubeconfig);
+      await k.ok(["apply", "-f", file("all.yaml", MANIFESTS)]);
+      pods = await eventually(
+        "2 kubia pods ready",
+        async () => {
+          const out = await k.ok([
+            "get",
+            "pods",
+            "-l",
+            "app=kubia",
+            "-o",
+            'jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready}{"\\n"}{end}',
+          ]);
+          const rows = out
+            .trim()
+            .split("\n")
+            .map((l) => l.split(" "));
+          return rows.length === 2 && rows.every((r) => r[1] === "true") ? rows.map((r) => r[0]!) : undefined;
+        },
+        120_000,
+      ).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}\nserver:\n${server.logs().slice(-3000)}`);
+      });
+    });
+
+    after(async () => {
+      await server?.stop();
+      if (serverDir) await killall(serverDir, netns);
+      squatter?.kill();
+      await registry?.stop();
+      tearDownLab(LAB);
+      rmSync(dir, { recursive: true, force: true });
+      if (serverDir) rmSync(serverDir, { recursive: true, force: true });
+    });
+
+    it("curl <nodeIP>:30123 from the host answers from both pods, with no KUBE- rules on the node", async () => {
+      const seen = await eventually(
+        "the node port answers from both pods",
+        async () => {
+          const s = new Set(await answerers(`http://${nodeIP}:30123/`, 6));
+          return s.size === 2 ? s : undefined;
+        },
+        10_000,
+      );
+      assert.deepEqual([...seen].sort(), [...pods].sort());
+      const nat = execFileSync("nsenter", [
+        `--net=/var/run/netns/${netns}`,
+        "iptables-save",
+        "-t",
+        "nat",
+      ]).toString();
+      assert.doesNotMatch(nat, /KUBE-SERVICES|KUBE-NODEPORTS|KUBE-SVC-/);
+    });
+
+    it("a LoadBalancer service gets the node's address as EXTERNAL-IP and answers on its port there", async () => {
+      const external = await eventually(
+        "an external IP",
+        async () => {
+          const ip = await k.ok([
+            "get",
+            "svc",
+            "kubia-loadbalancer",
+            "-o",
+            "jsonpath={.status.loadBalancer.ingress[0].ip}",
+          ]);
+          return ip || undefined;
+        },
+        10_000,
+      );
+      assert.equal(external, nodeIP);
+      const row = await k.ok(["get", "svc", "kubia-loadbalancer", "--no-headers"]);
+      assert.match(
+        row,
+        new RegExp(`LoadBalancer\\s+\\S+\\s+${nodeIP.replace(/\./g, "\\.")}\\s+8088:3\\d{4}/TCP`),
+      );
+      const who = await eventually(
+        "the load balancer answers",
+        async () => hit((await getFrom(`http://${nodeIP}:8088/`)).body),
+        5000,
+      );
+      assert.ok(pods.includes(who));
+    });
+
+    it("sessionAffinity: ClientIP keeps the host on one pod", async () => {
+      const seen = await answerers(`http://${nodeIP}:30126/`, 8);
+      assert.equal(new Set(seen).size, 1, seen.join(", "));
+    });
+
+    it("a node port with no endpoints turns the connection away at once", async () => {
+      const r = await getFrom(`http://${nodeIP}:30125/`);
+      assert.ok(r.error && r.ms < 1000, JSON.stringify(r));
+    });
+
+    it("a port something else holds is reported on the service, and the rest keeps working", async () => {
+      await k.ok(["apply", "-f", file("taken.yaml", TAKEN)]);
+      const msg = await eventually(
+        "a FailedToListen event",
+        async () => {
+          const out = await k.ok([
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=taken,reason=FailedToListen",
+            "-o",
+            "jsonpath={.items[*].message}",
+          ]);
+          return out || undefined;
+        },
+        10_000,
+      );
+      assert.match(msg, /node userspace-node cannot listen on port 9099\/TCP: .*EADDRINUSE/);
+      assert.equal((await getFrom(`http://${nodeIP}:9099/`)).error !== undefined, true); // the squatter is not HTTP
+      assert.ok(hit((await getFrom(`http://${nodeIP}:30123/`)).body));
+    });
+
+    it("scaling to one pod reaches the node port within a second", async () => {
+      await k.ok(["scale", "deployment", "kubia", "--replicas", "1"]);
+      const left = await eventually(
+        "one pod left ready",
+        async () => {
+          const out = await k.ok([
+            "get",
+            "endpoints",
+            "kubia-nodeport",
+            "-o",
+            "jsonpath={.subsets[*].addresses[*].targetRef.name}",
+          ]);
+          const names = out.split(" ").filter(Boolean);
+          return names.length === 1 ? names[0] : undefined;
+        },
+        30_000,
+      );
+      const t = Date.now();
+      await eventually(
+        "only the remaining pod answers",
+        async () => {
+          const seen = new Set(await answerers(`http://${nodeIP}:30123/`, 4));
+          return seen.size === 1 && seen.has(left) ? true : undefined;
+        },
+        5000,
+      );
+      assert.ok(Date.now() - t < 1500, `took ${Date.now() - t} ms`);
+    });
+  },
+);
