@@ -3,7 +3,11 @@ import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
 import { KubeletServer } from "../kubelet/server/kubelet-server.ts";
 import { HostIptables } from "../proxy/iptables.ts";
 import { Proxier, serviceInformers } from "../proxy/proxier.ts";
+import { ingressPorts } from "../kubelet/node/reserved-ports.ts";
 import { UserspaceProxier } from "../proxy/userspace.ts";
+import { LbAnnouncer } from "../proxy/lb-announcer.ts";
+import { Informer } from "../client/informer.ts";
+import { refFor } from "../controllers/refs.ts";
 import { EventRecorder } from "../client/event-recorder.ts";
 import { runNodeDns } from "../dns/node-dns.ts";
 import { IngressNode } from "../ingress/ingress-node.ts";
@@ -49,12 +53,28 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
   const node = input.options.nodeName;
   const logger = input.logger.with({ component: "kube-proxy", node });
   const root = process.getuid?.() === 0;
-  const privileged = (p: number) => (p > 0 && p < 1024 && !root ? 0 : p);
-  const httpPort = privileged(input.options.ingressHttpPort ?? 80);
-  const httpsPort = privileged(input.options.ingressHttpsPort ?? 443);
+  const { http: httpPort, https: httpsPort } = ingressPorts(input.options, root);
   const mode = input.options.proxyMode ?? (root ? "iptables" : "userspace");
   const informers = serviceInformers(input.client, logger);
-  for (const inf of [informers.services, informers.slices]) void inf.run(signal);
+  const nodes = new Informer({ client: input.client, ref: refFor("", "nodes"), logger });
+  for (const inf of [informers.services, informers.slices, nodes]) void inf.run(signal);
+  // Without root no address can be added: pool addresses are announced by the nodes that are root.
+  let userspace: UserspaceProxier | undefined;
+  const announcer = root
+    ? new LbAnnouncer({
+        services: informers.services,
+        nodes,
+        logger,
+        nodeName: node,
+        nodeIP: input.options.nodeIP,
+        onChange: () => userspace?.sync(),
+      })
+    : undefined;
+  const announced = announcer
+    ?.run(signal)
+    .catch((e: unknown) =>
+      logger.error("load balancer addresses not announced", { error: (e as Error).message }),
+    );
   const ingressLogger = input.logger.with({ component: "ingress", node });
   const ingress = new IngressNode({
     client: input.client,
@@ -72,11 +92,11 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
     logger.info(
       "service proxy in userspace mode: node ports and load-balancer ports are proxied on the host; cluster IPs and cluster DNS need the kernel mode (root)",
     );
-    const userspace = new UserspaceProxier({
+    userspace = new UserspaceProxier({
       informers,
       logger,
       nodeName: node,
-      nodeIPs: [input.options.nodeIP],
+      localIPs: () => [input.options.nodeIP, ...(announcer?.holding() ?? [])],
       recorder: new EventRecorder({
         client: input.client,
         component: "kube-proxy",
@@ -84,12 +104,11 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
         logger,
         host: node,
       }),
-    })
-      .run(signal)
-      .catch((e: unknown) => {
-        logger.error("service proxy stopped", { error: (e as Error).stack ?? String(e) });
-      });
-    return Promise.all([userspace, ingress]);
+    });
+    const proxied = userspace.run(signal).catch((e: unknown) => {
+      logger.error("service proxy stopped", { error: (e as Error).stack ?? String(e) });
+    });
+    return Promise.all([proxied, ingress, announced]);
   }
   const proxy = new Proxier({
     informers,
@@ -117,5 +136,5 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
   ).catch((e: unknown) => {
     dnsLogger.error("cluster DNS stopped", { error: (e as Error).stack ?? String(e) });
   });
-  return Promise.all([proxy, dns, ingress]);
+  return Promise.all([proxy, dns, ingress, announced]);
 }

@@ -31,6 +31,7 @@ import { ensureJoinToken } from "../apiserver/node-join.ts";
 import { nodeFlags, parseCidrFlag, parseNodeFlags } from "./node-flags.ts";
 import { ipToInt, parseCidr } from "../kubelet/ip-allocator.ts";
 import { runNodeAgent } from "./run-node.ts";
+import { parseAddressPool } from "../controllers/servicelb/address-pool.ts";
 
 export const serverFlags: FlagSpec[] = [
   {
@@ -86,6 +87,13 @@ export const serverFlags: FlagSpec[] = [
     type: "string",
     default: "30000-32767",
     usage: "port range for NodePort services",
+  },
+  {
+    name: "service-lb-pool",
+    type: "list",
+    default: [],
+    usage:
+      "addresses for LoadBalancer services, CIDR or FIRST-LAST (repeatable); each is announced by one node. Default: the nodes' own addresses",
   },
   {
     name: "node-monitor-grace-period",
@@ -161,7 +169,10 @@ function parseControllerOptions(f: FlagValues): ControllerOptions {
       return v;
     },
   );
+  const pool = parseAddressPool(f["service-lb-pool"] as string[]);
+  if (typeof pool === "string") throw new UsageError(`invalid --service-lb-pool ${pool}`);
   return {
+    serviceLbPool: pool.length ? pool : undefined,
     nodeMonitorGracePeriodMs: parseDuration(String(f["node-monitor-grace-period"])),
     defaultNotReadyTolerationSeconds: tolerations[0],
     defaultUnreachableTolerationSeconds: tolerations[1],

@@ -29,6 +29,8 @@ export interface ControllerOptions {
   clusterCidr: string;
   /** --cluster-dns: the kube-dns Service's cluster IP. */
   clusterDNS: string;
+  /** --service-lb-pool: LoadBalancer addresses; absent, services get the nodes' own. */
+  serviceLbPool?: string[];
 }
 
 export const defaultControllerOptions: ControllerOptions = {

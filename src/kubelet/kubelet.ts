@@ -17,6 +17,7 @@ import { PodSync } from "./kuberuntime/pod-sync.ts";
 import { labelManagedBy, labelPodUid, type RuntimeService } from "./kuberuntime/runtime-service.ts";
 import { ContainerLogRotator } from "./kuberuntime/log-rotation.ts";
 import { podNetworkFor, type PeerNode, type PodNetwork } from "./network/pod-network.ts";
+import { ingressPorts, RESERVED_PORTS_ANNOTATION, reservedPortsValue } from "./node/reserved-ports.ts";
 import { NodeReporter, type RuntimeHealth } from "./node/node-reporter.ts";
 import { StatusManager } from "./status-manager.ts";
 import { VolumeManager } from "./volumes/volume-manager.ts";
@@ -148,6 +149,9 @@ export class Kubelet {
       health: () => this.health,
       images: () => this.nodeImages(),
       renewIntervalMs: deps.options.renewIntervalMs,
+      annotations: {
+        [RESERVED_PORTS_ANNOTATION]: reservedPortsValue(ingressPorts(deps.options, process.getuid?.() === 0)),
+      },
     });
   }
 

@@ -12,8 +12,8 @@ export interface UserspaceProxierDeps {
   informers: { services: Informer; slices: Informer };
   logger: Logger;
   nodeName: string;
-  /** The node's addresses: a LoadBalancer port is served when its status lists one of them. */
-  nodeIPs: string[];
+  /** The node's addresses (its own and the pool addresses it announces): a LoadBalancer port is served when its status lists one. */
+  localIPs(): Iterable<string>;
   bindAddress?: string;
   recorder?: Pick<EventRecorder, "event">;
   connectTimeoutMs?: number;
@@ -139,7 +139,7 @@ export class UserspaceProxier {
   routes(): Map<number, Route> {
     const { services, slices } = this.deps.informers;
     const out = new Map<number, Route>();
-    const mine = new Set(this.deps.nodeIPs);
+    const mine = new Set(this.deps.localIPs());
     for (const svc of services.list()) {
       const key = `${svc.metadata?.namespace}/${svc.metadata?.name}`;
       for (const sp of servicePorts(svc, slices.byIndex("service", key), this.deps.nodeName)) {

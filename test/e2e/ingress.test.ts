@@ -168,11 +168,11 @@ interface Reply {
 }
 
 /** One HTTP or HTTPS request to a node's address with a Host header (and SNI), as curl --resolve does. */
-function send(scheme: "http" | "https", ip: string, host: string, path = "/"): Promise<Reply> {
+function send(scheme: "http" | "https", ip: string, host: string, path = "/", port?: number): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const opts = {
       host: ip,
-      port: scheme === "http" ? 80 : 443,
+      port: port ?? (scheme === "http" ? 80 : 443),
       path,
       headers: { host },
       servername: host,
@@ -417,5 +417,51 @@ describe("Ingress: hosts, paths and TLS on every node", { timeout: 600_000 }, ()
       const r = await send("http", i % 2 ? agentIP : serverIP, "kubia.example.com");
       assert.notEqual(hit(r.body), victim);
     }
+  });
+  it("a LoadBalancer on the Ingress's port 80 stays pending with the reason; on 8080 it gets both nodes and answers", async () => {
+    await k.ok([
+      "expose",
+      "rc",
+      "kubia",
+      "--name=lb-80",
+      "--type=LoadBalancer",
+      "--port=80",
+      "--target-port=8080",
+    ]);
+    await k.ok(["expose", "rc", "kubia", "--name=lb-8080", "--type=LoadBalancer", "--port=8080"]);
+    const ips = await eventually("lb-8080's addresses", async () => {
+      const out = await k.ok([
+        "get",
+        "svc",
+        "lb-8080",
+        "-o",
+        "jsonpath={.status.loadBalancer.ingress[*].ip}",
+      ]);
+      return out.split(" ").length === 2 ? out.split(" ").sort() : undefined;
+    });
+    assert.deepEqual(ips, [serverIP, agentIP].sort());
+    const r = await eventually("lb-8080 answering", async () => {
+      const got = await send("http", agentIP, "anything", "/", 8080).catch(() => undefined);
+      return got && hit(got.body) ? got : undefined;
+    });
+    assert.equal(r.status, 200);
+    const ev = await eventually("lb-80's event", async () => {
+      const out = await k.ok([
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=lb-80,reason=SyncLoadBalancerFailed",
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
+      return out || undefined;
+    });
+    assert.equal(
+      ev,
+      "Error syncing load balancer: port 80/TCP is used by the Ingress controller on every node",
+    );
+    assert.match(await k.ok(["get", "svc", "lb-80"]), /<pending>/);
+    // The Ingress still has port 80 on both nodes.
+    assert.ok(hit((await send("http", serverIP, "kubia.example.com")).body));
   });
 });

@@ -224,6 +224,9 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
         "server-node",
         "--resolv-conf",
         resolvConf,
+        // The book's LoadBalancer wants port 80, which an Ingress controller would keep (ingress.test.ts).
+        "--ingress-http-port",
+        "0",
       ],
     });
     k = new Kubectl(server.kubeconfig);
@@ -236,7 +239,7 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
       nodeName: "agent-node",
       nodeIP: agentIP,
       dataDir: agentDir,
-      args: ["--resolv-conf", resolvConf],
+      args: ["--resolv-conf", resolvConf, "--ingress-http-port", "0"],
     });
     await eventually(
       "both nodes Ready",

@@ -15,6 +15,7 @@ import { killall, startServer, type RunningServer } from "../support/server.ts";
 import { eventually } from "../support/wait.ts";
 
 const LAB = 8;
+const POOL = ["10.99.8.200", "10.99.8.201"];
 
 const MANIFESTS = `apiVersion: apps/v1
 kind: Deployment
@@ -178,6 +179,8 @@ describe(
           "userspace-node",
           "--proxy-mode",
           "userspace",
+          "--service-lb-pool",
+          POOL.join("-"),
         ],
       });
       k = new Kubectl(server.kubeconfig);
@@ -234,7 +237,7 @@ describe(
       assert.doesNotMatch(nat, /KUBE-SERVICES|KUBE-NODEPORTS|KUBE-SVC-/);
     });
 
-    it("a LoadBalancer service gets the node's address as EXTERNAL-IP and answers on its port there", async () => {
+    it("a LoadBalancer service gets the pool's first address, which the node announces, and answers there", async () => {
       const external = await eventually(
         "an external IP",
         async () => {
@@ -249,15 +252,26 @@ describe(
         },
         10_000,
       );
-      assert.equal(external, nodeIP);
+      assert.equal(external, POOL[0]);
       const row = await k.ok(["get", "svc", "kubia-loadbalancer", "--no-headers"]);
       assert.match(
         row,
-        new RegExp(`LoadBalancer\\s+\\S+\\s+${nodeIP.replace(/\./g, "\\.")}\\s+8088:3\\d{4}/TCP`),
+        new RegExp(`LoadBalancer\\s+\\S+\\s+${POOL[0]!.replace(/\./g, "\\.")}\\s+8088:3\\d{4}/TCP`),
       );
+      const addrs = execFileSync("nsenter", [
+        `--net=/var/run/netns/${netns}`,
+        "ip",
+        "-o",
+        "-4",
+        "addr",
+        "show",
+        "dev",
+        "eth0",
+      ]).toString();
+      assert.match(addrs, new RegExp(`inet ${POOL[0]!.replace(/\./g, "\\.")}/32 .*eth0:lb`));
       const who = await eventually(
         "the load balancer answers",
-        async () => hit((await getFrom(`http://${nodeIP}:8088/`)).body),
+        async () => hit((await getFrom(`http://${POOL[0]}:8088/`)).body),
         5000,
       );
       assert.ok(pods.includes(who));
@@ -293,6 +307,33 @@ describe(
       assert.match(msg, /node userspace-node cannot listen on port 9099\/TCP: .*EADDRINUSE/);
       assert.equal((await getFrom(`http://${nodeIP}:9099/`)).error !== undefined, true); // the squatter is not HTTP
       assert.ok(hit((await getFrom(`http://${nodeIP}:30123/`)).body));
+    });
+
+    it("a third LoadBalancer finds the pool empty and waits, saying so", async () => {
+      await k.ok([
+        "expose",
+        "deployment",
+        "kubia",
+        "--name=third",
+        "--type=LoadBalancer",
+        "--port=8090",
+        "--target-port=8080",
+      ]);
+      const msg = await eventually(
+        "the pool-empty event",
+        async () =>
+          (await k.ok([
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=third,reason=SyncLoadBalancerFailed",
+            "-o",
+            "jsonpath={.items[*].message}",
+          ])) || undefined,
+        10_000,
+      );
+      assert.equal(msg, "Error syncing load balancer: no addresses left in the address pool (2 in all)");
+      assert.match(await k.ok(["get", "svc", "third"]), /<pending>/);
     });
 
     it("scaling to one pod reaches the node port within a second", async () => {

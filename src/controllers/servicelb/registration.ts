@@ -11,5 +11,6 @@ export const serviceLbController: ControllerRegistration = {
       nodes: ctx.informers.for(refFor("", "nodes")),
       logger: ctx.logger,
       recorder: ctx.recorder("service-lb-controller"),
+      pool: ctx.options.serviceLbPool,
     }),
 };

@@ -39,6 +39,8 @@ export interface NodeReporterDeps {
   images(): Promise<Array<{ names: string[]; sizeBytes: number }>>;
   renewIntervalMs?: number;
   leaseDurationSeconds?: number;
+  /** Annotations of skiff's own the node publishes (its reserved ports). */
+  annotations?: Record<string, string>;
 }
 
 // pkg/kubelet: status every 10s when it changed, at least every 5 minutes; lease renewed every 10s.
@@ -84,6 +86,7 @@ export class NodeReporter {
     const annotations = {
       "node.alpha.kubernetes.io/ttl": "0",
       "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+      ...this.deps.annotations,
     };
     for (;;) {
       try {
