@@ -295,9 +295,10 @@ describe("Ingress: hosts, paths and TLS on every node", { timeout: 600_000 }, ()
     await k.ok(["create", "-f", file("kubia-ingress.yaml", BOOK_INGRESS)]);
     const cls = await k.ok(["get", "ingress", "kubia", "-o", "jsonpath={.spec.ingressClassName}"]);
     assert.equal(cls, "skiff");
-    const table = await eventually("an ADDRESS", async () => {
+    // Both nodes' addresses, once both nodes are Ready (the agent may still be joining).
+    const table = await eventually("an ADDRESS with both nodes", async () => {
       const out = await k.ok(["get", "ingresses"]);
-      return out.includes(serverIP) ? out : undefined;
+      return out.includes(serverIP) && out.includes(agentIP) ? out : undefined;
     });
     assert.match(table, /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\n/);
     const row = table.split("\n")[1]!.split(/\s+/);

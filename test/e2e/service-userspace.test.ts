@@ -90,6 +90,46 @@ spec:
     app: nobody-has-this
 `;
 
+// The book's readiness probe (chapter 5.5): pods are Running but not ready until /var/ready exists.
+const READINESS = `apiVersion: v1
+kind: ReplicationController
+metadata:
+  name: kubia-ready
+spec:
+  replicas: 2
+  selector:
+    app: kubia-ready
+  template:
+    metadata:
+      labels:
+        app: kubia-ready
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: kubia
+        image: luksa/kubia
+        ports:
+        - containerPort: 8080
+        readinessProbe:
+          exec:
+            command:
+            - ls
+            - /var/ready
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-ready
+spec:
+  type: NodePort
+  ports:
+  - port: 80
+    targetPort: 8080
+    nodePort: 30130
+  selector:
+    app: kubia-ready
+`;
+
 const TAKEN = `apiVersion: v1
 kind: Service
 metadata:
@@ -334,6 +374,83 @@ describe(
       );
       assert.equal(msg, "Error syncing load balancer: no addresses left in the address pool (2 in all)");
       assert.match(await k.ok(["get", "svc", "third"]), /<pending>/);
+    });
+
+    it("readiness: READY 0/1 until touch /var/ready, then that pod is the only endpoint and takes every request; rm takes it out", async () => {
+      await k.ok(["apply", "-f", file("ready.yaml", READINESS)]);
+      const names = await eventually(
+        "2 pods Running and not ready",
+        async () => {
+          const out = await k.ok(["get", "pods", "-l", "app=kubia-ready", "--no-headers"]);
+          const rows = out
+            .trim()
+            .split("\n")
+            .map((l) => l.split(/\s+/));
+          return rows.length === 2 && rows.every((r) => r[1] === "0/1" && r[2] === "Running")
+            ? rows.map((r) => r[0]!)
+            : undefined;
+        },
+        60_000,
+      );
+      const described = await k.ok(["describe", "pod", names[0]!]);
+      assert.match(
+        described,
+        /Readiness:\s+exec \[ls \/var\/ready\] delay=0s timeout=1s period=10s #success=1 #failure=3/,
+      );
+      assert.equal(
+        (await k.ok(["get", "endpoints", "kubia-ready", "-o", "jsonpath={.subsets[*].addresses}"])).trim(),
+        "",
+      );
+      await k.ok(["exec", names[0]!, "--", "touch", "/var/ready"]);
+      const t = Date.now();
+      await eventually(
+        "the touched pod the only endpoint",
+        async () => {
+          const eps = await k.ok([
+            "get",
+            "endpoints",
+            "kubia-ready",
+            "-o",
+            "jsonpath={.subsets[*].addresses[*].targetRef.name}",
+          ]);
+          return eps === names[0] ? eps : undefined;
+        },
+        15_000,
+      );
+      assert.ok(Date.now() - t <= 12_000, `ready after ${Date.now() - t} ms`);
+      const seen = await eventually(
+        "every request on the ready pod",
+        async () => {
+          const s = await answerers(`http://${nodeIP}:30130/`, 4).catch(() => undefined);
+          return s && s.every((w) => w === names[0]) ? s : undefined;
+        },
+        3000,
+      );
+      assert.equal(seen.length, 4);
+      await k.ok(["exec", names[0]!, "--", "rm", "/var/ready"]);
+      await eventually(
+        "no ready endpoint left",
+        async () => {
+          const eps = await k.ok([
+            "get",
+            "endpoints",
+            "kubia-ready",
+            "-o",
+            "jsonpath={.subsets[*].addresses[*].targetRef.name}",
+          ]);
+          return eps === "" ? true : undefined;
+        },
+        45_000,
+      );
+      // A failing readiness probe never restarts the container.
+      const restarts = await k.ok([
+        "get",
+        "pod",
+        names[0]!,
+        "-o",
+        "jsonpath={.status.containerStatuses[0].restartCount}",
+      ]);
+      assert.equal(restarts, "0");
     });
 
     it("scaling to one pod reaches the node port within a second", async () => {
