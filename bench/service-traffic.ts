@@ -4,7 +4,7 @@
 // configured with the same route; then the time from a new endpoint becoming Ready to the first
 // request reaching it, through the ClusterIP and through the Ingress.
 // Run (root, containerd, wrk and nginx installed, after `npm run build`):
-//   node bench/service-traffic.ts [--rounds 3] [--seconds 5] [--connections 32] [--changes 20]
+//   node bench/service-traffic.ts [--rounds 5] [--warmup 2] [--seconds 5] [--connections 32] [--changes 20]
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,13 +14,16 @@ import { addLabHost, labHostIP, setUpLab, tearDownLab } from "../test/support/la
 import { startRegistry } from "../test/support/registry.ts";
 import { killall, startServer } from "../test/support/server.ts";
 import { eventually } from "../test/support/wait.ts";
-import { echoImage } from "./support/echo-image.ts";
+import { echoImage } from "../test/support/echo-image.ts";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
-const ROUNDS = arg("rounds", 3);
+const ROUNDS = arg("rounds", 5);
+// Each measurement follows a short unmeasured run of the same requests: a JIT-compiled proxy's
+// first seconds (and a cold connection pool) are not its steady state, nor nginx's.
+const WARMUP = arg("warmup", 2);
 const SECONDS = arg("seconds", 5);
 const CONNS = arg("connections", 32);
 const CHANGES = arg("changes", 20);
@@ -113,11 +116,11 @@ interface WrkResult {
 }
 
 /** wrk, in a network namespace or on the host, with a Host header; requests/s and p99 latency. */
-function wrk(netns: string | undefined, url: string, host?: string): WrkResult {
+function wrk(netns: string | undefined, url: string, host?: string, seconds = SECONDS): WrkResult {
   const args = [
     "-t2",
     `-c${CONNS}`,
-    `-d${SECONDS}s`,
+    `-d${seconds}s`,
     "--latency",
     ...(host ? ["-H", `Host: ${host}`] : []),
     url,
@@ -286,21 +289,19 @@ http {
       }
     });
 
-    const cases: Array<{ name: string; run: () => WrkResult }> = [
-      { name: "direct to the pod, from the node", run: () => wrk(netns, `http://${podIP}:8080/`) },
-      { name: "ClusterIP, from the node", run: () => wrk(netns, `http://${clusterIP}/`) },
-      { name: "direct to the pod, from the host", run: () => wrk(undefined, `http://${podIP}:8080/`) },
-      { name: "NodePort, from the host", run: () => wrk(undefined, `http://${nodeIP}:30080/`) },
-      { name: "Ingress, from the host", run: () => wrk(undefined, `http://${nodeIP}/`, "echo.example.com") },
-      {
-        name: "nginx, from the host",
-        run: () => wrk(undefined, `http://${nodeIP}:${NGINX_PORT}/`, "echo.example.com"),
-      },
+    const cases: Array<{ name: string; netns?: string; url: string; host?: string }> = [
+      { name: "direct to the pod, from the node", netns, url: `http://${podIP}:8080/` },
+      { name: "ClusterIP, from the node", netns, url: `http://${clusterIP}/` },
+      { name: "direct to the pod, from the host", url: `http://${podIP}:8080/` },
+      { name: "NodePort, from the host", url: `http://${nodeIP}:30080/` },
+      { name: "Ingress, from the host", url: `http://${nodeIP}/`, host: "echo.example.com" },
+      { name: "nginx, from the host", url: `http://${nodeIP}:${NGINX_PORT}/`, host: "echo.example.com" },
     ];
     const results = new Map<string, WrkResult[]>(cases.map((c) => [c.name, []]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const c of cases) {
-        const res = c.run();
+        if (WARMUP > 0) wrk(c.netns, c.url, c.host, WARMUP);
+        const res = wrk(c.netns, c.url, c.host);
         results.get(c.name)!.push(res);
         console.error(`round ${r + 1}: ${c.name}: ${res.rps.toFixed(0)}/s, p99 ${res.p99ms.toFixed(2)} ms`);
       }

@@ -2,6 +2,7 @@ import type { ApiClient } from "../client/interface.ts";
 import { Kubelet, type KubeletOptions } from "../kubelet/kubelet.ts";
 import { KubeletServer } from "../kubelet/server/kubelet-server.ts";
 import { HostIptables } from "../proxy/iptables.ts";
+import { hostConntrack } from "../proxy/conntrack.ts";
 import { Proxier, serviceInformers } from "../proxy/proxier.ts";
 import { ingressPorts } from "../kubelet/node/reserved-ports.ts";
 import { UserspaceProxier } from "../proxy/userspace.ts";
@@ -116,6 +117,7 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
     nodeName: node,
     clusterCidr: input.options.clusterCidr,
     iptables: new HostIptables(),
+    conntrack: hostConntrack(logger),
   })
     .run(signal)
     .catch((e: unknown) => {

@@ -8,6 +8,7 @@ import type { Logger } from "../util/logger.ts";
 import type { Iptables } from "./iptables.ts";
 import { buildRules } from "./iptables-rules.ts";
 import { servicePorts, type ProxyServicePort } from "./service-ports.ts";
+import { staleFlows, udpState, type ConntrackOps, type UdpPortState } from "./conntrack.ts";
 
 const servicesRef: ResourceRef = { group: "", version: "v1", resource: "services", namespaced: true };
 const slicesRef: ResourceRef = {
@@ -41,6 +42,8 @@ export interface ProxierDeps {
   iptables: Iptables;
   /** A full resync this often even without changes, repairing rules someone else removed. */
   resyncMs?: number;
+  /** Removes stale UDP flows after a sync. */
+  conntrack?: ConntrackOps;
 }
 
 export class Proxier {
@@ -48,6 +51,7 @@ export class Proxier {
   private readonly services: Informer;
   private readonly slices: Informer;
   private dirty = true;
+  private udp = new Map<string, UdpPortState>();
   private wake?: () => void;
 
   constructor(deps: ProxierDeps) {
@@ -127,6 +131,11 @@ export class Proxier {
     const ports = this.currentPorts();
     const existing = await this.deps.iptables.chains();
     await this.deps.iptables.restore(buildRules(ports, existing, { clusterCidr: this.deps.clusterCidr }));
+    // Only once the rules send new packets elsewhere: a flow removed earlier would be made again.
+    const udp = udpState(ports);
+    const stale = staleFlows(this.udp, udp);
+    this.udp = udp;
+    if (this.deps.conntrack) for (const f of stale) await this.deps.conntrack.delete(f);
     const ms = Math.round(performance.now() - start);
     this.deps.logger.debug("service rules synced", { servicePorts: ports.length, ms });
   }

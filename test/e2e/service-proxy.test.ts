@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { echoImage } from "../support/echo-image.ts";
 import { kubiaImage } from "../support/images.ts";
 import { Kubectl } from "../support/kubectl.ts";
 import {
@@ -131,6 +132,42 @@ s.on("message", (m, r) => {
 s.bind(53, "127.0.0.1", () => console.log("ready"));
 `;
 
+// A UDP server that answers each datagram with its pod's name.
+const UDP_ECHO = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: udp-echo
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: udp-echo
+  template:
+    metadata:
+      labels:
+        app: udp-echo
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: echo
+        image: skiff/node
+        command:
+        - /usr/bin/node
+        - -e
+        - 'const s = require("node:dgram").createSocket("udp4"); const n = require("node:os").hostname(); s.on("message", (m, r) => s.send(n, r.port, r.address)); s.bind(5353);'
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: udp-echo
+spec:
+  selector:
+    app: udp-echo
+  ports:
+  - port: 5353
+    protocol: UDP
+`;
+
 const HEADLESS = `apiVersion: v1
 kind: Service
 metadata:
@@ -208,6 +245,7 @@ describe("service proxy: ClusterIP, NodePort and their policies in iptables", { 
     }
     registry = await startRegistry({ address: labHostIP(LAB) });
     await registry.push("luksa/kubia", "latest", kubiaImage());
+    await registry.push("skiff/node", "latest", echoImage());
     const registries = `mirrors:\n  docker.io:\n    endpoint:\n      - "${registry.url}"\n`;
     serverDir = mkdtempSync(join(tmpdir(), "skiff-proxy-server-"));
     writeFileSync(join(serverDir, "registries.yaml"), registries);
@@ -550,6 +588,66 @@ ${ips.map((ip) => `  - ip: ${ip}`).join("\n")}
       );
     });
     assert.match(await k.ok(["get", "svc", "kubia-lb2"]), /<pending>/);
+  });
+
+  it("a UDP client that keeps sending moves to the new pod when its pod is replaced (stale conntrack flows removed)", async () => {
+    await k.ok(["apply", "-f", file("udp-echo.yaml", UDP_ECHO)]);
+    const readyPod = (except?: string) =>
+      eventually(
+        "a ready udp-echo pod",
+        async () => {
+          const out = await k.ok([
+            "get",
+            "pods",
+            "-l",
+            "app=udp-echo",
+            "-o",
+            'jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready} {.status.podIP} {.metadata.deletionTimestamp}{"\\n"}{end}',
+          ]);
+          const rows = out
+            .trim()
+            .split("\n")
+            .map((l) => l.split(" "));
+          const row = rows.find((r) => r[0] && r[0] !== except && r[1] === "true" && !r[3]);
+          return row ? { name: row[0]!, ip: row[2]! } : undefined;
+        },
+        90_000,
+      );
+    const first = await readyPod();
+    const ip = await k.ok(["get", "svc", "udp-echo", "-o", "jsonpath={.spec.clusterIP}"]);
+    // One source port throughout: the same conntrack flow for as long as the client sends.
+    const client = spawn(
+      "nsenter",
+      [
+        `--net=/var/run/netns/${serverNs}`,
+        process.execPath,
+        "-e",
+        `const s=require("node:dgram").createSocket("udp4");s.on("message",m=>console.log(m.toString()));s.on("error",()=>{});s.bind(40123,()=>setInterval(()=>s.send("ping",5353,${JSON.stringify(ip)}),100));`,
+      ],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    const heard: string[] = [];
+    client.stdout!.on("data", (d: Buffer) => heard.push(...d.toString().trim().split("\n")));
+    try {
+      await eventually(
+        "the first pod answering",
+        async () => (heard.includes(first.name) ? true : undefined),
+        15_000,
+      );
+      await k.ok(["delete", "pod", first.name, "--wait=false"]);
+      const second = await readyPod(first.name);
+      assert.notEqual(second.ip, first.ip);
+      const t = Date.now();
+      await eventually(
+        "the new pod answering the same client",
+        async () => (heard.includes(second.name) ? true : undefined),
+        5000,
+      );
+      assert.ok(Date.now() - t < 2000, `took ${Date.now() - t} ms`);
+    } finally {
+      client.kill();
+      await k.ok(["delete", "-f", file("udp-echo.yaml", UDP_ECHO), "--wait=false"]);
+    }
   });
 
   it("a deleted pod stops receiving traffic within a second of leaving the endpoints", async () => {

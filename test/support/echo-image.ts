@@ -1,4 +1,4 @@
-// A fast HTTP backend for traffic benchmarks: this machine's Node.js and the shared libraries it
+// A fast HTTP backend for traffic benchmarks (and a Node.js runtime for test pods): this machine's Node.js and the shared libraries it
 // links against, copied into an image, running a keep-alive server that answers with its hostname.
 // The book's kubia image (busybox httpd, one process per request) would make the backend, not the
 // proxy, the bottleneck being measured.
