@@ -315,7 +315,13 @@ http {
       const m = med(c.name);
       console.log(`  ${c.name}: ${m.rps.toFixed(0)} requests/s, p99 ${m.p99.toFixed(2)} ms`);
     }
-    const ratio = (a: string, b: string) => (med(a).rps / med(b).rps).toFixed(2);
+    // Paired: each round measures both paths back to back, so a noisy neighbour moves both.
+    const ratio = (a: string, b: string) => {
+      const xs = results.get(a)!;
+      const ys = results.get(b)!;
+      const paired = median(xs.map((x, i) => x.rps / ys[i]!.rps)).toFixed(2);
+      return `${paired} (median of ${xs.length} rounds' ratios; ratio of medians ${(med(a).rps / med(b).rps).toFixed(2)})`;
+    };
     console.log(
       `  ClusterIP / direct (node): ${ratio("ClusterIP, from the node", "direct to the pod, from the node")} (goal ≥ 0.9)`,
     );
