@@ -525,6 +525,33 @@ ${ips.map((ip) => `  - ip: ${ip}`).join("\n")}
     assert.match(missing.stdout + missing.stderr, /NXDOMAIN/);
   });
 
+  it("a pod started after the service sees KUBIA_SERVICE_HOST/PORT; ping kubia resolves and loses every packet", async () => {
+    await k.ok(["run", "envcheck", "--image=luksa/kubia", "--restart=Never"]);
+    try {
+      await eventually(
+        "envcheck running",
+        async () =>
+          (await k.ok(["get", "pod", "envcheck", "-o", "jsonpath={.status.containerStatuses[0].ready}"])) ===
+          "true"
+            ? true
+            : undefined,
+        60_000,
+      );
+      const env = await k.ok(["exec", "envcheck", "--", "env"]);
+      assert.match(env, new RegExp(`^KUBIA_SERVICE_HOST=${clusterIP.replace(/\./g, "\\.")}$`, "m"));
+      assert.match(env, /^KUBIA_SERVICE_PORT=80$/m);
+      assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.43\.0\.1$/m);
+      assert.match(env, /^KUBERNETES_SERVICE_PORT=443$/m);
+      // A cluster IP is virtual: only the service's ports are routed, so ping gets nothing back.
+      const ping = await k.run(["exec", "envcheck", "--", "ping", "-c", "2", "-W", "1", "kubia"]);
+      const out = ping.stdout + ping.stderr;
+      assert.match(out, new RegExp(`PING kubia \\(${clusterIP.replace(/\./g, "\\.")}\\)`));
+      assert.match(out, /100% packet loss/);
+    } finally {
+      await k.ok(["delete", "pod", "envcheck", "--wait=false"]);
+    }
+  });
+
   it("a LoadBalancer gets the nodes' addresses as EXTERNAL-IP and answers there; a second one on the same port stays pending", async () => {
     await k.ok([
       "expose",

@@ -35,6 +35,8 @@ const applets = [
   "test",
   "timeout",
   "nslookup",
+  // The book pings a service (chapter 5): its virtual IP resolves but never answers.
+  "ping",
   "ip",
   "ifconfig",
   "mount",
