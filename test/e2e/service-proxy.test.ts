@@ -132,6 +132,38 @@ s.on("message", (m, r) => {
 s.bind(53, "127.0.0.1", () => console.log("ready"));
 `;
 
+// Chapter 5.1.1: a multi-port service, one port by the container port's name.
+const MULTI_PORT = `apiVersion: v1
+kind: Pod
+metadata:
+  name: named-kubia
+  labels:
+    app: named-kubia
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: kubia
+    image: luksa/kubia
+    ports:
+    - name: http
+      containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-multi
+spec:
+  selector:
+    app: named-kubia
+  ports:
+  - name: http
+    port: 80
+    targetPort: http
+  - name: alt
+    port: 8081
+    targetPort: 8080
+`;
+
 // A UDP server that answers each datagram with its pod's name.
 const UDP_ECHO = `apiVersion: apps/v1
 kind: Deployment
@@ -523,6 +555,28 @@ ${ips.map((ip) => `  - ip: ${ip}`).join("\n")}
     assert.match(out, /192\.0\.2\.1/);
     const missing = await k.run(["exec", pods[2], "--", "nslookup", "nowhere.test"]);
     assert.match(missing.stdout + missing.stderr, /NXDOMAIN/);
+  });
+
+  it("a multi-port service answers on each port, the named target port resolved to the pod's", async () => {
+    await k.ok(["apply", "-f", file("multi.yaml", MULTI_PORT)]);
+    try {
+      const ip = await k.ok(["get", "svc", "kubia-multi", "-o", "jsonpath={.spec.clusterIP}"]);
+      for (const url of [`http://${ip}/`, `http://${ip}:8081/`])
+        assert.equal(
+          await eventually(url, async () => hit((await getFrom(serverNs, url)).body), 60_000),
+          "named-kubia",
+        );
+      const eps = await k.ok([
+        "get",
+        "endpoints",
+        "kubia-multi",
+        "-o",
+        "jsonpath={.subsets[0].ports[*].name}",
+      ]);
+      assert.deepEqual(eps.split(" ").sort(), ["alt", "http"]);
+    } finally {
+      await k.ok(["delete", "-f", file("multi.yaml", MULTI_PORT), "--wait=false"]);
+    }
   });
 
   it("a pod started after the service sees KUBIA_SERVICE_HOST/PORT; ping kubia resolves and loses every packet", async () => {
