@@ -4,7 +4,11 @@ import { KubeletServer } from "../kubelet/server/kubelet-server.ts";
 import { HostIptables } from "../proxy/iptables.ts";
 import { hostConntrack } from "../proxy/conntrack.ts";
 import { Proxier, serviceInformers } from "../proxy/proxier.ts";
-import { ingressPorts } from "../kubelet/node/reserved-ports.ts";
+import {
+  ingressPorts,
+  reservedPortsValue,
+  UNAVAILABLE_PORTS_ANNOTATION,
+} from "../kubelet/node/reserved-ports.ts";
 import { UserspaceProxier } from "../proxy/userspace.ts";
 import { LbAnnouncer } from "../proxy/lb-announcer.ts";
 import { Informer } from "../client/informer.ts";
@@ -98,6 +102,26 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
       logger,
       nodeName: node,
       localIPs: () => [input.options.nodeIP, ...(announcer?.holding() ?? [])],
+      reservedPorts: new Set(
+        reservedPortsValue({ http: httpPort, https: httpsPort }).split(",").filter(Boolean),
+      ),
+      publishUnavailable: (ports) => {
+        void input.client
+          .patch(
+            refFor("", "nodes"),
+            "",
+            node,
+            {
+              metadata: {
+                annotations: { [UNAVAILABLE_PORTS_ANNOTATION]: ports.length ? ports.join(",") : null },
+              },
+            },
+            "merge",
+          )
+          .catch((e: unknown) =>
+            logger.warn("cannot publish the node's unavailable ports", { error: (e as Error).message }),
+          );
+      },
       recorder: new EventRecorder({
         client: input.client,
         component: "kube-proxy",

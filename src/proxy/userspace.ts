@@ -17,6 +17,10 @@ export interface UserspaceProxierDeps {
   bindAddress?: string;
   recorder?: Pick<EventRecorder, "event">;
   connectTimeoutMs?: number;
+  /** Ports the node keeps for itself (its Ingress's), never tried for a load balancer. */
+  reservedPorts?: ReadonlySet<string>;
+  /** Told the ports it could not take, whenever that list changes, so the node can publish it. */
+  publishUnavailable?(ports: string[]): void;
 }
 
 /** What one host port forwards to; replaced in place as endpoints change, so listeners stay up. */
@@ -111,6 +115,8 @@ class PortListener {
   }
 }
 
+const spec = (svc: KObject) => (svc.spec ?? {}) as { type?: string; loadBalancerClass?: string };
+
 export class UserspaceProxier {
   private readonly deps: UserspaceProxierDeps;
   private readonly listeners = new Map<number, PortListener>();
@@ -118,6 +124,8 @@ export class UserspaceProxier {
   private readonly failed = new Map<number, string>();
   private queued = false;
   private stopped = false;
+  /** What was last published; unset, so that the first sync clears what an earlier run left. */
+  private published: string | undefined;
 
   constructor(deps: UserspaceProxierDeps) {
     this.deps = deps;
@@ -151,7 +159,12 @@ export class UserspaceProxier {
           affinitySeconds: sp.affinitySeconds,
         });
         if (sp.nodePort) out.set(sp.nodePort, route());
-        if (sp.loadBalancerIPs.some((ip) => mine.has(ip)) && !out.has(sp.port)) out.set(sp.port, route());
+        // A load balancer port is tried even while the service waits for this node: the node's
+        // trouble taking it is what keeps the node out of the service's addresses.
+        const ours = spec(svc).type === "LoadBalancer" && !spec(svc).loadBalancerClass;
+        const reserved = this.deps.reservedPorts?.has(`${sp.port}/TCP`) ?? false;
+        if ((sp.loadBalancerIPs.some((ip) => mine.has(ip)) || (ours && !reserved)) && !out.has(sp.port))
+          out.set(sp.port, route());
       }
     }
     return out;
@@ -172,6 +185,7 @@ export class UserspaceProxier {
       }
     }
     for (const port of this.failed.keys()) if (!want.has(port)) this.failed.delete(port);
+    this.publish();
     for (const [port, route] of want) {
       const have = this.listeners.get(port);
       if (have) {
@@ -183,6 +197,7 @@ export class UserspaceProxier {
       l.listen(port, this.deps.bindAddress ?? "0.0.0.0").then(
         () => {
           this.failed.delete(port);
+          this.publish();
           this.deps.logger.info("userspace proxy listening", { port, service: route.key });
         },
         (e: NodeJS.ErrnoException) => {
@@ -190,6 +205,7 @@ export class UserspaceProxier {
           const why = e.code === "EACCES" ? "permission denied (ports below 1024 need root)" : e.message;
           if (this.failed.get(port) === why) return;
           this.failed.set(port, why);
+          this.publish();
           this.deps.logger.warn("userspace proxy cannot listen", { port, service: route.key, error: why });
           this.deps.recorder?.event(
             { ...route.service, apiVersion: "v1", kind: "Service" },
@@ -200,6 +216,14 @@ export class UserspaceProxier {
         },
       );
     }
+  }
+
+  private publish(): void {
+    const ports = [...this.failed.keys()].sort((a, b) => a - b).map((p) => `${p}/TCP`);
+    const text = ports.join(",");
+    if (text === this.published) return;
+    this.published = text;
+    this.deps.publishUnavailable?.(ports);
   }
 
   async run(signal: AbortSignal): Promise<void> {

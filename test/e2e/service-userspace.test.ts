@@ -327,7 +327,7 @@ describe(
       assert.ok(r.error && r.ms < 1000, JSON.stringify(r));
     });
 
-    it("a port something else holds is reported on the service, and the rest keeps working", async () => {
+    it("a port something else holds is reported on the service, which waits without an address; the rest keeps working", async () => {
       await k.ok(["apply", "-f", file("taken.yaml", TAKEN)]);
       const msg = await eventually(
         "a FailedToListen event",
@@ -346,10 +346,71 @@ describe(
       );
       assert.match(msg, /node userspace-node cannot listen on port 9099\/TCP: .*EADDRINUSE/);
       assert.equal((await getFrom(`http://${nodeIP}:9099/`)).error !== undefined, true); // the squatter is not HTTP
+      const pending = await eventually(
+        "taken waits, saying why",
+        async () => {
+          const out = await k.ok([
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=taken,reason=SyncLoadBalancerFailed",
+            "-o",
+            "jsonpath={.items[*].message}",
+          ]);
+          const ip = await k.ok([
+            "get",
+            "svc",
+            "taken",
+            "-o",
+            "jsonpath={.status.loadBalancer.ingress[*].ip}",
+          ]);
+          return out && !ip ? out : undefined;
+        },
+        10_000,
+      );
+      assert.equal(
+        pending,
+        "Error syncing load balancer: no node can take port 9099/TCP: another program holds it (see the FailedToListen events)",
+      );
+      assert.match(await k.ok(["get", "svc", "taken"]), /<pending>/);
+      const annotation = await k.ok([
+        "get",
+        "node",
+        "userspace-node",
+        "-o",
+        "jsonpath={.metadata.annotations.skiff\\.dev/unavailable-ports}",
+      ]);
+      assert.equal(annotation, "9099/TCP");
       assert.ok(hit((await getFrom(`http://${nodeIP}:30123/`)).body));
     });
 
-    it("a third LoadBalancer finds the pool empty and waits, saying so", async () => {
+    it("the address the waiting service gave back goes to the next one; then the pool is empty", async () => {
+      await k.ok([
+        "expose",
+        "deployment",
+        "kubia",
+        "--name=next",
+        "--type=LoadBalancer",
+        "--port=8089",
+        "--target-port=8080",
+      ]);
+      const got = await eventually(
+        "next's address",
+        async () =>
+          (await k.ok(["get", "svc", "next", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"])) ||
+          undefined,
+        10_000,
+      );
+      assert.equal(got, POOL[1]);
+      assert.ok(
+        hit(
+          await eventually(
+            "next answering",
+            async () => (await getFrom(`http://${POOL[1]}:8089/`)).body,
+            5000,
+          ),
+        ),
+      );
       await k.ok([
         "expose",
         "deployment",

@@ -99,6 +99,29 @@ describe("ServiceLbController", () => {
     assert.deepEqual(patched(other.client), [[{ ip: "10.99.5.2" }, { ip: "10.99.5.3" }]]);
   });
 
+  test("a port another program holds on every node leaves the service waiting, in both modes", async () => {
+    const taken = (n: KObject): KObject => ({
+      ...n,
+      metadata: { ...n.metadata, annotations: { "skiff.dev/unavailable-ports": "80/TCP" } },
+    });
+    const half = setup([lb("web", "2026-12-05T10:00:00Z")], {
+      nodes: [taken(node("a", "10.99.5.2")), node("b", "10.99.5.3")],
+    });
+    await half.c.sync("default/web");
+    assert.deepEqual(patched(half.client), [[{ ip: "10.99.5.3" }]]);
+    for (const pool of [undefined, ["10.99.9.1"]]) {
+      const all = setup([lb("web", "2026-12-05T10:00:00Z")], {
+        nodes: [taken(node("a", "10.99.5.2")), taken(node("b", "10.99.5.3"))],
+        pool,
+      });
+      await all.c.sync("default/web");
+      assert.equal(all.client.actions("patch", "services").length, 0);
+      assert.deepEqual(all.events, [
+        "Warning SyncLoadBalancerFailed Error syncing load balancer: no node can take port 80/TCP: another program holds it (see the FailedToListen events)",
+      ]);
+    }
+  });
+
   test("with a pool each service gets its own address, the one it asks for, and waits when none is left", async () => {
     const pool = ["10.99.9.1", "10.99.9.2"];
     const held = {

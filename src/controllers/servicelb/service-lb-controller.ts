@@ -7,7 +7,7 @@ import type { Logger } from "../../util/logger.ts";
 import { canonical } from "../endpoints/canonical.ts";
 import { refFor } from "../refs.ts";
 import { isNodeReady, nodeInternalIP } from "../util/node-helpers.ts";
-import { reservedPorts } from "../../kubelet/node/reserved-ports.ts";
+import { reservedPorts, unavailablePorts } from "../../kubelet/node/reserved-ports.ts";
 
 const servicesRef = refFor("", "services");
 
@@ -34,12 +34,13 @@ const statusIPs = (s: KObject) =>
 
 const keyOf = (o: KObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
-/** The Ready real nodes that can serve every one of the ports (none reserves one for itself). */
+/** The Ready real nodes that can serve every one of the ports (none reserved, none taken by another program). */
 function servingNodes(nodes: KObject[], ports: string[]): KObject[] {
   return nodes.filter((n) => {
     if (isSimulatedNode(n) || !isNodeReady(n) || !nodeInternalIP(n)) return false;
     const reserved = reservedPorts(n);
-    return ports.every((p) => !reserved.has(p));
+    const unavailable = unavailablePorts(n);
+    return ports.every((p) => !reserved.has(p) && !unavailable.has(p));
   });
 }
 
@@ -146,6 +147,11 @@ export class ServiceLbController {
       const reserved = ports.find((p) => any.every((n) => reservedPorts(n).has(p)));
       if (any.length && reserved)
         return { ips: [], problem: `port ${reserved} is used by the Ingress controller on every node` };
+      if (any.length)
+        return {
+          ips: [],
+          problem: `no node can take port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}: another program holds ${ports.length > 1 ? "them" : "it"} (see the FailedToListen events)`,
+        };
     }
     return { ips: serving.map((n) => nodeInternalIP(n)!).sort() };
   }
@@ -161,6 +167,14 @@ export class ServiceLbController {
       for (const ip of statusIPs(s)) if (this.poolSet.has(ip)) used.set(ip, k);
     }
     for (const [k, ip] of this.assigned) if (k !== key && this.deps.services.get(k)) used.set(ip, k);
+    // Nodes that could not take a port (userspace proxies) cannot serve it on any address either.
+    const ports = (spec.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`);
+    const ready = this.deps.nodes.list().filter((n) => !isSimulatedNode(n) && isNodeReady(n));
+    if (ready.length && ready.every((n) => ports.some((p) => unavailablePorts(n).has(p))))
+      return {
+        ips: [],
+        problem: `no node can take port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}: another program holds ${ports.length > 1 ? "them" : "it"} (see the FailedToListen events)`,
+      };
     const requested = spec.loadBalancerIP;
     if (requested) {
       if (!this.poolSet.has(requested))

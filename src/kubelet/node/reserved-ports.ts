@@ -4,6 +4,8 @@
 import type { KObject } from "../../apimachinery/meta.ts";
 
 export const RESERVED_PORTS_ANNOTATION = "skiff.dev/reserved-ports";
+/** Ports the userspace proxy could not take on the node (another program holds them). */
+export const UNAVAILABLE_PORTS_ANNOTATION = "skiff.dev/unavailable-ports";
 
 /** The Ingress controller's ports in effect: 0 is off, and without root a port below 1024 is too. */
 export function ingressPorts(
@@ -24,6 +26,15 @@ export function reservedPortsValue(ports: { http: number; https: number }): stri
 
 /** The "port/PROTOCOL" entries a Node reserves. */
 export function reservedPorts(node: KObject): Set<string> {
-  const v = node.metadata?.annotations?.[RESERVED_PORTS_ANNOTATION] ?? "";
+  return portList(node, RESERVED_PORTS_ANNOTATION);
+}
+
+/** The "port/PROTOCOL" entries a Node could not take. */
+export function unavailablePorts(node: KObject): Set<string> {
+  return portList(node, UNAVAILABLE_PORTS_ANNOTATION);
+}
+
+function portList(node: KObject, annotation: string): Set<string> {
+  const v = node.metadata?.annotations?.[annotation] ?? "";
   return new Set(v.split(",").filter(Boolean));
 }
