@@ -106,6 +106,10 @@ const isServices = (scope: RequestScope) => scope.info.group === "" && scope.inf
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
+/** Paths upstream serves with a trailing slash too (the Python client asks for these). */
+const canonicalPath = (p: string) =>
+  p === "/version/" || p === "/api/" || p === "/apis/" ? p.slice(0, -1) : p;
+
 function isPublic(path: string): boolean {
   if (publicPaths.has(path)) return true;
   return /^\/(healthz|livez|readyz)\//.test(path);
@@ -285,7 +289,7 @@ export class ApiServer {
 
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = canonicalPath((req.url ?? "/").split("?")[0]!);
     if (isPublic(path)) return this.servePublic(path, res);
     if (this.deps.join && isJoinPath(path))
       return handleNodeJoin(this.deps.join.pki, this.deps.join.token, req, res);
@@ -305,7 +309,7 @@ export class ApiServer {
   async serve(req: ApiRequest, user: UserInfo | undefined, res: ServeSink): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url, "https://local");
-    const path = url.pathname;
+    const path = canonicalPath(url.pathname);
     let labels: Record<string, string> = {
       verb: req.method,
       group: "",

@@ -113,6 +113,34 @@ describe("watch", () => {
   });
 });
 
+describe("query parameters and paths as upstream parses them", () => {
+  test("booleans as Go's ParseBool: watch=True (the Python client) and watch=1 watch; watch=False lists", async () => {
+    await api.send("POST", cms, { metadata: { name: "pybool" } });
+    for (const v of ["True", "1", "t", "TRUE"]) {
+      const r = await api.send(
+        "GET",
+        `${cms}?watch=${v}&resourceVersion=0&timeoutSeconds=1&fieldSelector=metadata.name%3Dpybool`,
+      );
+      assert.deepEqual(
+        events(r.text).map((e) => `${e.type} ${e.object.metadata.name}`),
+        ["ADDED pybool"],
+        `watch=${v}`,
+      );
+    }
+    const list = await api.send("GET", `${cms}?watch=False&fieldSelector=metadata.name%3Dpybool`);
+    assert.equal(list.json().kind, "ConfigMapList");
+  });
+
+  test("/version/, /api/ and /apis/ are served as without the slash", async () => {
+    for (const p of ["/version", "/api", "/apis"]) {
+      const plain = await api.send("GET", p);
+      const slashed = await api.send("GET", `${p}/`);
+      assert.equal(slashed.status, 200, p);
+      assert.deepEqual(slashed.json(), plain.json(), p);
+    }
+  });
+});
+
 describe("collections and metadata", () => {
   test("deletecollection with a label selector removes only the matching objects", async () => {
     for (const [n, app] of [

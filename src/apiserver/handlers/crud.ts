@@ -37,6 +37,7 @@ import {
 } from "./encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 import { selectionFilter } from "./selection.ts";
+import { queryFlag } from "../../util/go-bool.ts";
 
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
 
@@ -179,7 +180,7 @@ export async function handlePatch(deps: CrudDeps, scope: RequestScope, res: Resp
   const patch = type === "apply" ? parseApplyBody(scope.body) : parseBody(contentType, scope.body);
   const store = deps.registry.for(scope.info);
   const sub = scope.req.subresource;
-  const force = scope.query.get("force") === "true";
+  const force = queryFlag(scope.query, "force");
   const manager = scope.query.get("fieldManager") ?? "";
   if (type === "apply") {
     if (!manager) throw badRequest("PATCH, application/apply-patch+yaml requires fieldManager parameter");
@@ -259,7 +260,7 @@ export function parseDeleteOptions(scope: RequestScope): DeleteOptions {
   if (q.has("gracePeriodSeconds")) opts.gracePeriodSeconds = Number(q.get("gracePeriodSeconds"));
   if (q.has("propagationPolicy"))
     opts.propagationPolicy = q.get("propagationPolicy") as DeleteOptions["propagationPolicy"];
-  if (q.has("orphanDependents")) opts.orphanDependents = q.get("orphanDependents") === "true";
+  if (q.has("orphanDependents")) opts.orphanDependents = queryFlag(q, "orphanDependents");
   const p = opts.propagationPolicy;
   if (p !== undefined && p !== "Orphan" && p !== "Background" && p !== "Foreground") {
     throw new StatusError(

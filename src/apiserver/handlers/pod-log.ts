@@ -4,6 +4,7 @@ import { badRequest, invalid, StatusError, type StatusReason } from "../../apima
 import type { Registry } from "../registry/registry.ts";
 import type { KubeletConnections, LogLine } from "../kubelet-connections.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
+import { queryFlag } from "../../util/go-bool.ts";
 
 export interface PodLogDeps {
   registry: Registry;
@@ -64,9 +65,9 @@ export async function handlePodLog(deps: PodLogDeps, scope: RequestScope, res: R
   const errs: FieldError[] = [];
   const opts: LogOptions = {
     container: q.get("container") ?? "",
-    previous: q.get("previous") === "true",
-    follow: q.get("follow") === "true",
-    timestamps: q.get("timestamps") === "true",
+    previous: queryFlag(q, "previous"),
+    follow: queryFlag(q, "follow"),
+    timestamps: queryFlag(q, "timestamps"),
     tailLines: intParam(q, "tailLines", 0, errs),
     limitBytes: intParam(q, "limitBytes", 1, errs),
     sinceSeconds: intParam(q, "sinceSeconds", 1, errs),

@@ -7,6 +7,7 @@ import type { Registry } from "../registry/registry.ts";
 import { renderObject, tableOf } from "./encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 import { selectionFilter } from "./selection.ts";
+import { parseGoBool, queryFlag } from "../../util/go-bool.ts";
 
 export interface WatchDeps {
   registry: Registry;
@@ -32,9 +33,9 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
   if (rvParam && !/^\d+$/.test(rvParam))
     throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
   const timeoutSeconds = q.has("timeoutSeconds") ? Number(q.get("timeoutSeconds")) : defaultTimeoutSeconds();
-  const bookmarks = q.get("allowWatchBookmarks") === "true";
-  const sendInitial = q.get("sendInitialEvents");
-  if (sendInitial === "true" && q.get("resourceVersionMatch") !== "NotOlderThan") {
+  const bookmarks = queryFlag(q, "allowWatchBookmarks");
+  const sendInitial = parseGoBool(q.get("sendInitialEvents"));
+  if (sendInitial === true && q.get("resourceVersionMatch") !== "NotOlderThan") {
     throw new StatusError(
       422,
       "Invalid",
@@ -45,7 +46,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
   const store = deps.registry.for(scope.info);
   // A single-object watch (metadata.name=X) narrows the storage prefix to that key.
   const prefix = store.prefix(scope.req.namespace);
-  const initial = sendInitial === "true" || (sendInitial !== "false" && (rvParam === "" || rvParam === "0"));
+  const initial = sendInitial === true || (sendInitial !== false && (rvParam === "" || rvParam === "0"));
   const controller = new AbortController();
   const signal = controller.signal;
   let startRevision: number;
@@ -144,7 +145,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
     emit("ADDED", item);
     sent++;
   }
-  if (sendInitial === "true" && bookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+  if (sendInitial === true && bookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
   deps.onEventsSent?.(sent);
 
   await deps.broadcaster.subscribe(

@@ -1,4 +1,5 @@
 // Splits a request path into the API coordinates, as apiserver/pkg/endpoints/request/requestinfo.go does.
+import { parseGoBool } from "../../util/go-bool.ts";
 export type RequestVerb =
   "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection" | "connect";
 
@@ -114,5 +115,5 @@ function isNamespaceSubresource(s: string): boolean {
 }
 
 export function isTrue(v: string | null): boolean {
-  return v === "true" || v === "1";
+  return parseGoBool(v) === true;
 }

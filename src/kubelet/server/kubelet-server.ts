@@ -15,6 +15,7 @@ import type { Kubelet } from "../kubelet.ts";
 import { writeContainerLog } from "../kuberuntime/logs.ts";
 import type { PodSync } from "../kuberuntime/pod-sync.ts";
 import { bridgeTunnel, translateExec, type StreamOptions } from "./exec-translator.ts";
+import { queryFlag } from "../../util/go-bool.ts";
 
 export interface KubeletServerOptions {
   port: number;
@@ -42,8 +43,7 @@ const notFound = (msg: string) => new KubeletApiError(404, "NotFound", msg);
 const badRequest = (msg: string) => new KubeletApiError(400, "BadRequest", msg);
 
 function flag(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  return v === "1" || v === "true" || v === "True" || v === "TRUE" || v === "t" || v === "T";
+  return queryFlag(q, name);
 }
 
 /** Who may call: the API server's kubelet client certificate, or a cluster admin. */
