@@ -585,7 +585,14 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
           return live.filter((p) => p.status.containerStatuses?.[0]?.ready).length === 4 ? true : undefined;
         },
         90_000,
-      );
+      ).catch(async (e: unknown) => {
+        // This step has timed out now and then under load: say where the pods stood.
+        const pods = await k.run(["get", "pods", "-o", "wide"]);
+        const events = await k.run(["get", "events", "--sort-by=.lastTimestamp"]);
+        throw new Error(
+          `${(e as Error).message}\npods:\n${pods.stdout}\nevents:\n${events.stdout.split("\n").slice(-25).join("\n")}\nserver log:\n${server.logs().slice(-3000)}`,
+        );
+      });
     });
 
     it("an agent with a wrong token says so and exits", async () => {
