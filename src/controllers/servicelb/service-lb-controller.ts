@@ -34,6 +34,9 @@ const statusIPs = (s: KObject) =>
 
 const keyOf = (o: KObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
+const takenEverywhere = (ports: string[]) =>
+  `no node can take port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}: another program holds ${ports.length > 1 ? "them" : "it"} (see the FailedToListen events)`;
+
 /** The Ready real nodes that can serve every one of the ports (none reserved, none taken by another program). */
 function servingNodes(nodes: KObject[], ports: string[]): KObject[] {
   return nodes.filter((n) => {
@@ -150,7 +153,7 @@ export class ServiceLbController {
       if (any.length)
         return {
           ips: [],
-          problem: `no node can take port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}: another program holds ${ports.length > 1 ? "them" : "it"} (see the FailedToListen events)`,
+          problem: takenEverywhere(ports),
         };
     }
     return { ips: serving.map((n) => nodeInternalIP(n)!).sort() };
@@ -173,7 +176,7 @@ export class ServiceLbController {
     if (ready.length && ready.every((n) => ports.some((p) => unavailablePorts(n).has(p))))
       return {
         ips: [],
-        problem: `no node can take port${ports.length > 1 ? "s" : ""} ${ports.join(", ")}: another program holds ${ports.length > 1 ? "them" : "it"} (see the FailedToListen events)`,
+        problem: takenEverywhere(ports),
       };
     const requested = spec.loadBalancerIP;
     if (requested) {
