@@ -6,7 +6,7 @@ import { hostConntrack } from "../proxy/conntrack.ts";
 import { Proxier, serviceInformers } from "../proxy/proxier.ts";
 import {
   ingressPorts,
-  reservedPortsValue,
+  reservedPortList,
   UNAVAILABLE_PORTS_ANNOTATION,
 } from "../kubelet/node/reserved-ports.ts";
 import { UserspaceProxier } from "../proxy/userspace.ts";
@@ -102,9 +102,7 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
       logger,
       nodeName: node,
       localIPs: () => [input.options.nodeIP, ...(announcer?.holding() ?? [])],
-      reservedPorts: new Set(
-        reservedPortsValue({ http: httpPort, https: httpsPort }).split(",").filter(Boolean),
-      ),
+      reservedPorts: new Set(reservedPortList({ http: httpPort, https: httpsPort })),
       publishUnavailable: (ports) => {
         void input.client
           .patch(

@@ -1,11 +1,10 @@
 // A node's share of the load balancer's pool addresses (MetalLB's layer-2 mode): of the Ready
 // nodes, the one an address hashes to holds it on its own interface, so it answers ARP for it and
 // the service proxy routes what arrives. Every node computes the same choice from the same Nodes.
-import type { KObject } from "../apimachinery/meta.ts";
 import type { Informer } from "../client/informer.ts";
 import { announcerOf } from "../controllers/servicelb/address-pool.ts";
-import { isNodeReady, nodeInternalIP } from "../controllers/util/node-helpers.ts";
-import { isSimulatedNode } from "../kubelet/simulated-annotations.ts";
+import { nodeInternalIP, readyRealNodes } from "../controllers/util/node-helpers.ts";
+import { unavailablePorts } from "../kubelet/node/reserved-ports.ts";
 import type { Logger } from "../util/logger.ts";
 import { sh } from "../util/exec.ts";
 
@@ -81,16 +80,21 @@ export class LbAnnouncer {
   wanted(): Set<string> {
     const nodes = this.deps.nodes.list();
     const nodeIPs = new Set(nodes.map((n) => nodeInternalIP(n)).filter(Boolean));
-    const ready = nodes
-      .filter((n: KObject) => !isSimulatedNode(n) && isNodeReady(n))
-      .map((n) => n.metadata?.name ?? "");
+    const ready = readyRealNodes(nodes);
     const out = new Set<string>();
     for (const s of this.deps.services.list()) {
-      if ((s.spec as { type?: string } | undefined)?.type !== "LoadBalancer") continue;
+      const spec = s.spec as
+        { type?: string; ports?: Array<{ port: number; protocol?: string }> } | undefined;
+      if (spec?.type !== "LoadBalancer") continue;
+      // A node whose userspace proxy could not take one of the ports cannot answer there.
+      const ports = (spec.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`);
+      const able = ready
+        .filter((n) => !ports.some((p) => unavailablePorts(n).has(p)))
+        .map((n) => n.metadata?.name ?? "");
       const status = s.status as { loadBalancer?: { ingress?: Array<{ ip?: string }> } } | undefined;
       for (const i of status?.loadBalancer?.ingress ?? []) {
         if (!i.ip || nodeIPs.has(i.ip)) continue;
-        if (announcerOf(i.ip, ready) === this.deps.nodeName) out.add(i.ip);
+        if (announcerOf(i.ip, able) === this.deps.nodeName) out.add(i.ip);
       }
     }
     return out;

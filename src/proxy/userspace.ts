@@ -1,12 +1,18 @@
 // The service proxy without the kernel (kube-proxy's old userspace mode, for a node that is not
-// root): one TCP listener on the host per node port and per LoadBalancer port this node serves,
-// each connection piped to a ready endpoint in turn. Cluster IPs need the kernel and do not route.
-import { connect, createServer, type Server, type Socket } from "node:net";
+// root): one listener on the host per node port and per LoadBalancer port this node serves, TCP or
+// UDP, forwarding to a ready endpoint in turn. Cluster IPs need the kernel and do not route.
 import type { EventRecorder } from "../client/event-recorder.ts";
 import type { Informer } from "../client/informer.ts";
 import type { KObject } from "../apimachinery/meta.ts";
 import type { Logger } from "../util/logger.ts";
 import { servicePorts, usableEndpoints, type ProxyEndpoint, type ProxyServicePort } from "./service-ports.ts";
+import type { HostListener, Route } from "./userspace-route.ts";
+import { TcpPortListener } from "./userspace-tcp.ts";
+import { UdpPortListener } from "./userspace-udp.ts";
+
+/** What the proxy serves on the host: "port/PROTOCOL", as the Node annotations name ports. */
+type HostPort = string;
+const PROTOCOLS = new Set(["TCP", "UDP"]);
 
 export interface UserspaceProxierDeps {
   informers: { services: Informer; slices: Informer };
@@ -17,111 +23,21 @@ export interface UserspaceProxierDeps {
   bindAddress?: string;
   recorder?: Pick<EventRecorder, "event">;
   connectTimeoutMs?: number;
+  /** How long a UDP flow lives without traffic. */
+  udpIdleMs?: number;
   /** Ports the node keeps for itself (its Ingress's), never tried for a load balancer. */
   reservedPorts?: ReadonlySet<string>;
   /** Told the ports it could not take, whenever that list changes, so the node can publish it. */
   publishUnavailable?(ports: string[]): void;
 }
 
-/** What one host port forwards to; replaced in place as endpoints change, so listeners stay up. */
-interface Route {
-  service: KObject;
-  key: string;
-  endpoints: ProxyEndpoint[];
-  affinitySeconds?: number;
-}
-
-class PortListener {
-  route: Route;
-  private readonly server: Server;
-  private next = 0;
-  /** ClientIP affinity: the endpoint a client last reached, and when. */
-  private readonly sticky = new Map<string, { ep: string; at: number }>();
-  private readonly sockets = new Set<Socket>();
-  private readonly timeoutMs: number;
-
-  constructor(route: Route, timeoutMs: number) {
-    this.route = route;
-    this.timeoutMs = timeoutMs;
-    this.server = createServer((s) => this.accept(s));
-  }
-
-  listen(port: number, address: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, address, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-  }
-
-  close(): void {
-    this.server.close();
-    for (const s of this.sockets) s.destroy();
-  }
-
-  /** Endpoints in the order to try them: the client's sticky one first, then the next in turn. */
-  private order(client: string): ProxyEndpoint[] {
-    const eps = this.route.endpoints;
-    if (eps.length === 0) return [];
-    const start = this.next++ % eps.length;
-    const out = [...eps.slice(start), ...eps.slice(0, start)];
-    const secs = this.route.affinitySeconds;
-    if (secs !== undefined) {
-      const s = this.sticky.get(client);
-      const i =
-        s && Date.now() - s.at < secs * 1000 ? out.findIndex((e) => `${e.ip}:${e.port}` === s.ep) : -1;
-      if (i > 0) out.unshift(...out.splice(i, 1));
-    }
-    return out;
-  }
-
-  private accept(client: Socket): void {
-    this.sockets.add(client);
-    client.on("close", () => this.sockets.delete(client));
-    client.on("error", () => client.destroy());
-    client.pause();
-    const remote = client.remoteAddress ?? "";
-    const candidates = this.order(remote);
-    const attempt = (i: number): void => {
-      const ep = candidates[i];
-      if (!ep) {
-        // As kube-proxy's REJECT for a service with no endpoints: the connection is refused.
-        client.resetAndDestroy();
-        return;
-      }
-      const up = connect(ep.port, ep.ip);
-      up.setTimeout(this.timeoutMs, () => up.destroy(new Error("connect timed out")));
-      this.sockets.add(up);
-      up.on("close", () => this.sockets.delete(up));
-      up.once("connect", () => {
-        up.setTimeout(0);
-        up.setNoDelay(true);
-        if (this.route.affinitySeconds !== undefined)
-          this.sticky.set(remote, { ep: `${ep.ip}:${ep.port}`, at: Date.now() });
-        up.pipe(client);
-        client.pipe(up);
-        client.resume();
-        client.on("close", () => up.destroy());
-        up.on("close", () => client.destroy());
-      });
-      up.on("error", () => {
-        if (up.connecting || up.bytesRead + up.bytesWritten === 0) attempt(i + 1);
-        else client.destroy();
-      });
-    };
-    attempt(0);
-  }
-}
-
 const spec = (svc: KObject) => (svc.spec ?? {}) as { type?: string; loadBalancerClass?: string };
 
 export class UserspaceProxier {
   private readonly deps: UserspaceProxierDeps;
-  private readonly listeners = new Map<number, PortListener>();
+  private readonly listeners = new Map<HostPort, HostListener>();
   /** Ports that could not be taken, with why, so the warning is not repeated every sync. */
-  private readonly failed = new Map<number, string>();
+  private readonly failed = new Map<HostPort, string>();
   private queued = false;
   private stopped = false;
   /** What was last published; unset, so that the first sync clears what an earlier run left. */
@@ -144,27 +60,29 @@ export class UserspaceProxier {
   }
 
   /** The host ports this node serves, each with the service port it forwards to. */
-  routes(): Map<number, Route> {
+  routes(): Map<HostPort, Route> {
     const { services, slices } = this.deps.informers;
-    const out = new Map<number, Route>();
+    const out = new Map<HostPort, Route>();
     const mine = new Set(this.deps.localIPs());
     for (const svc of services.list()) {
       const key = `${svc.metadata?.namespace}/${svc.metadata?.name}`;
       for (const sp of servicePorts(svc, slices.byIndex("service", key), this.deps.nodeName)) {
-        if (sp.protocol !== "TCP") continue;
+        // SCTP needs the kernel.
+        if (!PROTOCOLS.has(sp.protocol)) continue;
         const route = (): Route => ({
           service: svc,
           key: `${key}:${sp.portName || sp.port}`,
           endpoints: this.usable(sp),
           affinitySeconds: sp.affinitySeconds,
         });
-        if (sp.nodePort) out.set(sp.nodePort, route());
+        if (sp.nodePort) out.set(`${sp.nodePort}/${sp.protocol}`, route());
         // A load balancer port is tried even while the service waits for this node: the node's
         // trouble taking it is what keeps the node out of the service's addresses.
         const ours = spec(svc).type === "LoadBalancer" && !spec(svc).loadBalancerClass;
-        const reserved = this.deps.reservedPorts?.has(`${sp.port}/TCP`) ?? false;
-        if ((sp.loadBalancerIPs.some((ip) => mine.has(ip)) || (ours && !reserved)) && !out.has(sp.port))
-          out.set(sp.port, route());
+        const hostPort = `${sp.port}/${sp.protocol}`;
+        const reserved = this.deps.reservedPorts?.has(hostPort) ?? false;
+        if ((sp.loadBalancerIPs.some((ip) => mine.has(ip)) || (ours && !reserved)) && !out.has(hostPort))
+          out.set(hostPort, route());
       }
     }
     return out;
@@ -189,12 +107,16 @@ export class UserspaceProxier {
     for (const [port, route] of want) {
       const have = this.listeners.get(port);
       if (have) {
-        have.route = route;
+        have.update(route);
         continue;
       }
-      const l = new PortListener(route, this.deps.connectTimeoutMs ?? 10_000);
+      const [number, protocol] = port.split("/");
+      const l =
+        protocol === "UDP"
+          ? new UdpPortListener(route, this.deps.udpIdleMs)
+          : new TcpPortListener(route, this.deps.connectTimeoutMs ?? 10_000);
       this.listeners.set(port, l);
-      l.listen(port, this.deps.bindAddress ?? "0.0.0.0").then(
+      l.listen(Number(number), this.deps.bindAddress ?? "0.0.0.0").then(
         () => {
           this.failed.delete(port);
           this.publish();
@@ -211,7 +133,7 @@ export class UserspaceProxier {
             { ...route.service, apiVersion: "v1", kind: "Service" },
             "Warning",
             "FailedToListen",
-            `node ${this.deps.nodeName} cannot listen on port ${port}/TCP: ${why}`,
+            `node ${this.deps.nodeName} cannot listen on port ${port}: ${why}`,
           );
         },
       );
@@ -219,7 +141,7 @@ export class UserspaceProxier {
   }
 
   private publish(): void {
-    const ports = [...this.failed.keys()].sort((a, b) => a - b).map((p) => `${p}/TCP`);
+    const ports = [...this.failed.keys()].sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
     const text = ports.join(",");
     if (text === this.published) return;
     this.published = text;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { echoImage } from "../support/echo-image.ts";
 import { kubiaImage } from "../support/images.ts";
 import { Kubectl } from "../support/kubectl.ts";
 import { addLabHost, labHostIP, setUpLab, tearDownLab } from "../support/lab.ts";
@@ -130,6 +131,69 @@ spec:
     app: kubia-ready
 `;
 
+// A UDP server that answers each datagram with its pod's name, behind a UDP LoadBalancer service.
+const UDP_ECHO = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: udp-echo
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: udp-echo
+  template:
+    metadata:
+      labels:
+        app: udp-echo
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: echo
+        image: skiff/node
+        command:
+        - /usr/bin/node
+        - -e
+        - 'const s = require("node:dgram").createSocket("udp4"); const n = require("node:os").hostname(); s.on("message", (m, r) => s.send(n, r.port, r.address)); s.bind(5353);'
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: udp-echo
+spec:
+  type: LoadBalancer
+  selector:
+    app: udp-echo
+  ports:
+  - port: 5353
+    protocol: UDP
+    nodePort: 30140
+`;
+
+/** A UDP client on the host that sends from one source port; ask() waits for the next answer. */
+function udpClient() {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const s=require("node:dgram").createSocket("udp4");s.on("message",m=>console.log(m.toString()));s.on("error",e=>console.error(e.message));require("node:readline").createInterface({input:process.stdin}).on("line",l=>{const [h,p]=l.split(" ");s.send("ping",Number(p),h)});`,
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const heard: string[] = [];
+  child.stdout.on("data", (d: Buffer) => heard.push(...d.toString().trim().split("\n")));
+  return {
+    heard,
+    async ask(host: string, port: number, ms = 1000): Promise<string | undefined> {
+      const before = heard.length;
+      child.stdin.write(`${host} ${port}\n`);
+      const end = Date.now() + ms;
+      while (heard.length === before && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      return heard[before];
+    },
+    stop: () => child.kill(),
+  };
+}
+
 const TAKEN = `apiVersion: v1
 kind: Service
 metadata:
@@ -189,6 +253,7 @@ describe(
       ({ netns, ip: nodeIP } = addLabHost(2, LAB));
       registry = await startRegistry({ address: labHostIP(LAB) });
       await registry.push("luksa/kubia", "latest", kubiaImage());
+      await registry.push("skiff/node", "latest", echoImage());
       serverDir = mkdtempSync(join(tmpdir(), "skiff-userspace-server-"));
       writeFileSync(
         join(serverDir, "registries.yaml"),
@@ -435,6 +500,84 @@ describe(
       );
       assert.equal(msg, "Error syncing load balancer: no addresses left in the address pool (2 in all)");
       assert.match(await k.ok(["get", "svc", "third"]), /<pending>/);
+    });
+
+    it("UDP: the node port and the load balancer (the address the pool got back) answer from both pods; a client stays on its pod until that pod goes", async () => {
+      // Free an address: the pending "third" must not take it first.
+      await k.ok(["delete", "svc", "third"]);
+      await k.ok(["delete", "svc", "next"]);
+      await k.ok(["apply", "-f", file("udp-echo.yaml", UDP_ECHO)]);
+      const readyPods = (except?: string) =>
+        eventually(
+          "2 ready udp-echo pods",
+          async () => {
+            const out = await k.ok([
+              "get",
+              "pods",
+              "-l",
+              "app=udp-echo",
+              "-o",
+              'jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready} {.metadata.deletionTimestamp}{"\\n"}{end}',
+            ]);
+            const rows = out
+              .trim()
+              .split("\n")
+              .map((l) => l.split(" "))
+              .filter((r) => r[0] && r[0] !== except && r[1] === "true" && !r[2]);
+            return rows.length === 2 ? rows.map((r) => r[0]!) : undefined;
+          },
+          90_000,
+        );
+      const names = await readyPods();
+      const external = await eventually(
+        "udp-echo's external IP",
+        async () =>
+          (await k.ok(["get", "svc", "udp-echo", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"])) ||
+          undefined,
+        10_000,
+      );
+      assert.equal(external, POOL[1]);
+      assert.match(await k.ok(["get", "svc", "udp-echo", "--no-headers"]), /5353:30140\/UDP/);
+      // Each new client (a new source port) is a new flow, spread over the pods.
+      for (const [host, port] of [
+        [nodeIP, 30140],
+        [POOL[1]!, 5353],
+      ] as const) {
+        const seen = await eventually(
+          `${host}:${port}/UDP answering from both pods`,
+          async () => {
+            const s = new Set<string>();
+            for (let i = 0; i < 4; i++) {
+              const c = udpClient();
+              const who = await c.ask(host, port).finally(c.stop);
+              if (who) s.add(who);
+            }
+            return s.size === 2 ? s : undefined;
+          },
+          10_000,
+        );
+        assert.deepEqual([...seen].sort(), [...names].sort());
+      }
+      const c = udpClient();
+      try {
+        const first = await eventually("an answer", () => c.ask(nodeIP, 30140), 5000);
+        for (let i = 0; i < 4; i++) assert.equal(await c.ask(nodeIP, 30140), first);
+        await k.ok(["delete", "pod", first, "--wait=false"]);
+        const t = Date.now();
+        const moved = await eventually(
+          "the same client answered by another pod",
+          async () => {
+            const who = await c.ask(nodeIP, 30140, 300);
+            return who && who !== first ? who : undefined;
+          },
+          5000,
+        );
+        assert.ok(names.includes(moved) || moved.startsWith("udp-echo-"), moved);
+        assert.ok(Date.now() - t < 3000, `took ${Date.now() - t} ms`);
+      } finally {
+        c.stop();
+      }
+      await k.ok(["delete", "-f", file("udp-echo.yaml", UDP_ECHO), "--wait=false"]);
     });
 
     it("readiness: READY 0/1 until touch /var/ready, then that pod is the only endpoint and takes every request; rm takes it out", async () => {

@@ -2,11 +2,10 @@ import type { KObject } from "../../apimachinery/meta.ts";
 import type { EventRecorder } from "../../client/event-recorder.ts";
 import type { ApiClient, SharedInformer } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
-import { isSimulatedNode } from "../../kubelet/simulated-annotations.ts";
 import type { Logger } from "../../util/logger.ts";
 import { canonical } from "../endpoints/canonical.ts";
 import { refFor } from "../refs.ts";
-import { isNodeReady, nodeInternalIP } from "../util/node-helpers.ts";
+import { nodeInternalIP, readyRealNodes } from "../util/node-helpers.ts";
 import { reservedPorts, unavailablePorts } from "../../kubelet/node/reserved-ports.ts";
 
 const servicesRef = refFor("", "services");
@@ -39,8 +38,8 @@ const takenEverywhere = (ports: string[]) =>
 
 /** The Ready real nodes that can serve every one of the ports (none reserved, none taken by another program). */
 function servingNodes(nodes: KObject[], ports: string[]): KObject[] {
-  return nodes.filter((n) => {
-    if (isSimulatedNode(n) || !isNodeReady(n) || !nodeInternalIP(n)) return false;
+  return readyRealNodes(nodes).filter((n) => {
+    if (!nodeInternalIP(n)) return false;
     const reserved = reservedPorts(n);
     const unavailable = unavailablePorts(n);
     return ports.every((p) => !reserved.has(p) && !unavailable.has(p));
@@ -172,7 +171,7 @@ export class ServiceLbController {
     for (const [k, ip] of this.assigned) if (k !== key && this.deps.services.get(k)) used.set(ip, k);
     // Nodes that could not take a port (userspace proxies) cannot serve it on any address either.
     const ports = (spec.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`);
-    const ready = this.deps.nodes.list().filter((n) => !isSimulatedNode(n) && isNodeReady(n));
+    const ready = readyRealNodes(this.deps.nodes.list());
     if (ready.length && ready.every((n) => ports.some((p) => unavailablePorts(n).has(p))))
       return {
         ips: [],

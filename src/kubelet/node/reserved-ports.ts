@@ -16,12 +16,14 @@ export function ingressPorts(
   return { http: usable(o.ingressHttpPort ?? 80), https: usable(o.ingressHttpsPort ?? 443) };
 }
 
+/** The "port/PROTOCOL" entries the Ingress's ports reserve. */
+export function reservedPortList(ports: { http: number; https: number }): string[] {
+  return [ports.http, ports.https].filter((p) => p > 0).map((p) => `${p}/TCP`);
+}
+
 /** The annotation's value: "80/TCP,443/TCP". */
 export function reservedPortsValue(ports: { http: number; https: number }): string {
-  return [ports.http, ports.https]
-    .filter((p) => p > 0)
-    .map((p) => `${p}/TCP`)
-    .join(",");
+  return reservedPortList(ports).join(",");
 }
 
 /** The "port/PROTOCOL" entries a Node reserves. */
