@@ -64,7 +64,7 @@ export type ServeSink = ResponseSink & { statusCode: number };
 import { handleBinding, handleEviction, handleScale } from "./handlers/subresources.ts";
 import { handleWatch, type WatchDeps } from "./handlers/watch.ts";
 import { ApiServerMetrics } from "./metrics.ts";
-import { openApiV3DocumentJson, openApiV3Root } from "./openapi/index.ts";
+import { openApiV2, openApiV3DocumentJson, openApiV3Root } from "./openapi/index.ts";
 import { Registry } from "./registry/registry.ts";
 import type { UserInfo } from "./registry/strategy.ts";
 import { WatchBroadcaster } from "./watch/broadcaster.ts";
@@ -418,6 +418,28 @@ export class ApiServer {
     if (m) {
       const l = apiResourceList(m[1], m[2]);
       if (l) return send(l);
+    }
+    if (path === "/openapi/v2") {
+      const v2 = openApiV2();
+      // kubectl and client-go ask for gnostic's protobuf; anything else gets the JSON.
+      const pb = (req.headers.accept ?? "").includes("application/com.github.proto-openapi.spec.v2");
+      const body: Buffer | string = pb ? v2.proto : v2.json;
+      // client-go keeps the document and asks again with its ETag.
+      if (req.headers["if-none-match"] === `"${v2.hash}"`) {
+        res.writeHead(304, { Etag: `"${v2.hash}"`, Vary: "Accept" });
+        res.end();
+        return;
+      }
+      res.writeHead(200, {
+        "Content-Type": pb
+          ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+          : "application/json",
+        "Content-Length": Buffer.byteLength(body),
+        Etag: `"${v2.hash}"`,
+        Vary: "Accept",
+      });
+      res.end(body);
+      return;
     }
     if (path === "/openapi/v3") return send(openApiV3Root());
     m = /^\/openapi\/v3\/(.+)$/.exec(path);

@@ -54,8 +54,9 @@ class InProcessResponse implements ServeSink, AsyncIterable<string | WatchEventC
     return true;
   }
 
-  end(chunk?: string): this {
-    if (chunk) this.write(chunk);
+  end(chunk?: string | Uint8Array): this {
+    // In-process callers ask only for JSON; a binary body (OpenAPI v2 protobuf) is kept as text.
+    if (chunk) this.write(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
     if (!this.headersSent) this.writeHead(this.statusCode);
     this.ended = true;
     this.wake?.();

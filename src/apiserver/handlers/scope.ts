@@ -19,7 +19,7 @@ export interface RequestScope {
 export interface ResponseSink {
   writeHead(status: number, headers: Record<string, string | number | string[]>): unknown;
   write(chunk: string): boolean;
-  end(chunk?: string): unknown;
+  end(chunk?: string | Uint8Array): unknown;
   on(event: "close" | "drain", cb: () => void): unknown;
   readonly writableLength: number;
   readonly headersSent: boolean;

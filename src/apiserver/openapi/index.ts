@@ -1,7 +1,10 @@
 // OpenAPI v3 for kubectl (explain, apply/create validation, patch metadata) and the unknown
 // field check behind fieldValidation=Strict. Nothing is read or built until first asked for.
 import type { StatusError } from "../../apimachinery/status-error.ts";
+import { createHash } from "node:crypto";
 import { OpenApiV3 } from "./documents.ts";
+import { swaggerDocument } from "./v2.ts";
+import { encodeSwagger } from "./v2-proto.ts";
 import {
   type DecodeTarget,
   fieldValidationError as makeFieldValidationError,
@@ -28,6 +31,28 @@ export function openApiV3Document(path: string): object | undefined {
 export function openApiV3DocumentJson(path: string): { json: string; hash: string } | undefined {
   const d = openApi().document(path);
   return d && { json: d.json, hash: d.hash };
+}
+
+export interface SwaggerServed {
+  json: string;
+  proto: Buffer;
+  /** Upper-case hex SHA-512 of the JSON, as the ETag of both forms. */
+  hash: string;
+}
+let swagger: SwaggerServed | undefined;
+
+/** `GET /openapi/v2`: one Swagger 2.0 document of every served group-version, as JSON and as protobuf. */
+export function openApiV2(): SwaggerServed {
+  if (swagger) return swagger;
+  const api = openApi();
+  const doc = swaggerDocument(api.paths().map((p) => api.document(p)!.doc));
+  const json = JSON.stringify(doc);
+  swagger = {
+    json,
+    proto: encodeSwagger(doc),
+    hash: createHash("sha512").update(json).digest("hex").toUpperCase(),
+  };
+  return swagger;
 }
 
 /** Fields of `obj` that the kind's schema does not know, as `spec.containers[0].bar`; [] for unknown kinds. */
