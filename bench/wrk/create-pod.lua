@@ -10,6 +10,7 @@ local prefix
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
+wrk.headers["User-Agent"] = "skiff-bench/1.0"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("SKIFF_TOKEN")
 
 function init(args)

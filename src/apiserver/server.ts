@@ -72,6 +72,7 @@ import { NamespaceCache } from "./namespace-cache.ts";
 import { MeasuredStore } from "../storage/measured-store.ts";
 import { resources } from "../api/resources.ts";
 import { ServiceAllocator } from "./allocators/index.ts";
+import { fieldManagerOf } from "./http/field-manager.ts";
 import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
@@ -502,7 +503,7 @@ export class ApiServer {
         now: this.deps.clock.now(),
         warnings,
         dryRun: dryRun.length > 0,
-        fieldManager: query.get("fieldManager") ?? undefined,
+        fieldManager: fieldManagerOf(info.verb, query, req.headers["user-agent"]),
       },
       headers: req.headers,
       body,

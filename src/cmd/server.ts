@@ -275,7 +275,7 @@ export async function runServer(argv: string[]): Promise<number> {
       name: "system:kube-controller-manager",
       groups: ["system:masters", "system:authenticated"],
     }),
-    userAgent: "skiff-controller-manager",
+    userAgent: "kube-controller-manager/v1.32.0 (skiff)",
   });
   // The `kubernetes` Service in default, pointing at this API server, kept as upstream's bootstrap controller does.
   const kubernetesService = new KubernetesServiceReconciler({

@@ -142,6 +142,71 @@ describe("query parameters and paths as upstream parses them", () => {
 });
 
 describe("collections and metadata", () => {
+  test("empty omitempty lists and maps are dropped after every kind of write, as Go encodes them", async () => {
+    const empties = (o: any) =>
+      [
+        "labels" in o.metadata && "metadata.labels",
+        "annotations" in o.metadata && "metadata.annotations",
+        "finalizers" in o.metadata && "metadata.finalizers",
+        "ownerReferences" in o.metadata && "metadata.ownerReferences",
+        "data" in o && "data",
+      ].filter(Boolean);
+    const created = await api.send("POST", cms, {
+      metadata: { name: "omit", labels: {}, annotations: {}, finalizers: [], ownerReferences: [] },
+      data: {},
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(empties(created.json()), []);
+    assert.deepEqual(empties((await api.send("GET", `${cms}/omit`)).json()), []);
+
+    const withLabel = await api.send(
+      "PATCH",
+      `${cms}/omit`,
+      { metadata: { labels: { a: "1" } }, data: { k: "v" } },
+      {
+        "Content-Type": "application/merge-patch+json",
+      },
+    );
+    assert.equal(withLabel.json().metadata.labels.a, "1");
+    const merge = await api.send(
+      "PATCH",
+      `${cms}/omit`,
+      { metadata: { labels: { a: null } }, data: { k: null } },
+      {
+        "Content-Type": "application/merge-patch+json",
+      },
+    );
+    assert.deepEqual(empties(merge.json()), []);
+
+    const json = await api.send(
+      "PATCH",
+      `${cms}/omit`,
+      [{ op: "add", path: "/metadata/finalizers", value: [] }],
+      {
+        "Content-Type": "application/json-patch+json",
+      },
+    );
+    assert.equal(json.status, 200, json.text);
+    assert.deepEqual(empties(json.json()), []);
+
+    const current = (await api.send("GET", `${cms}/omit`)).json();
+    const put = await api.send("PUT", `${cms}/omit`, {
+      ...current,
+      metadata: { ...current.metadata, annotations: {} },
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(empties(put.json()), []);
+
+    // A list the schema requires stays, empty or not: an EndpointSlice's endpoints.
+    const es = await api.send("POST", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", {
+      metadata: { name: "omit-es" },
+      addressType: "IPv4",
+      endpoints: [],
+    });
+    assert.equal(es.status, 201, es.text);
+    assert.deepEqual(es.json().endpoints, []);
+  });
+
   test("deletecollection with a label selector removes only the matching objects", async () => {
     for (const [n, app] of [
       ["dc1", "gone"],

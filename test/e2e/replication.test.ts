@@ -129,6 +129,8 @@ describe("ReplicationController", () => {
       (ps) => ps.length === 1 && !ps[0]!.metadata.ownerReferences?.length,
     );
     assert.equal(foo[0]!.metadata.name, moved);
+    // Released, the field is gone as Go's omitempty leaves it, not an empty list.
+    assert.ok(!("ownerReferences" in foo[0]!.metadata), JSON.stringify(foo[0]!.metadata));
     const table = await k.ok(["get", "pods", "-L", "app"]);
     const fooLines = table.split("\n").filter((l) => /\sfoo\s*$/.test(l));
     assert.equal(fooLines.length, 1);
@@ -205,6 +207,7 @@ describe("ReplicationController", () => {
       (ps) => ps.every((p) => !p.metadata.ownerReferences?.length),
     );
     assert.deepEqual(names(ps), before);
+    for (const p of ps) assert.ok(!("ownerReferences" in p.metadata), JSON.stringify(p.metadata));
   });
 });
 

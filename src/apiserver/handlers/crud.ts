@@ -17,6 +17,7 @@ import { apiVersionOf } from "../../api/resources.ts";
 import { applyDefaults } from "../../api/defaults/index.ts";
 import { toStorageVersion } from "../../api/conversion/index.ts";
 import type { DeleteOptions, GenericStore } from "../registry/generic-store.ts";
+import { storedTextOf } from "../registry/generic-store.ts";
 import type { Registry } from "../registry/registry.ts";
 import { rfc3339 } from "../../util/clock.ts";
 import {
@@ -53,6 +54,8 @@ export interface CrudDeps {
 
 function respond(res: ResponseSink, scope: RequestScope, code: number, obj: KObject): void {
   const out = scope.output;
+  const stored = wantsStoredForm(scope) ? storedTextOf(obj) : undefined;
+  if (stored !== undefined) return writeText(res, code, stored, scope);
   writeJson(res, code, renderObject(scope, obj), scope, out.kind === "object" && out.yaml);
 }
 
@@ -188,6 +191,7 @@ export async function handlePatch(deps: CrudDeps, scope: RequestScope, res: Resp
       throw badRequest("error decoding YAML: the object provided is unrecognized");
     }
     checkFieldValidation(scope, patch as KObject, scope.info.kind);
+    scope.ctx.applied = true;
   } else if (scope.query.has("force")) {
     throw badRequest("force: Invalid value: true: may not be specified for non-apply patch");
   }

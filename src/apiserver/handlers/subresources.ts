@@ -86,7 +86,7 @@ export async function handleScale(deps: CrudDeps, scope: RequestScope, res: Resp
       (current as any).spec = { ...(current as any).spec, replicas };
       return current;
     },
-    { pinned },
+    { pinned, managedSubresource: "scale" },
   );
   writeJson(res, 200, scaleOf(scope, object), scope);
 }

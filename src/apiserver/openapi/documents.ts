@@ -85,6 +85,12 @@ export class OpenApiV3 {
   }
 
   unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
+    const tree = this.kindTree(group, version, kind);
+    return tree ? findUnknownFields(tree, obj) : [];
+  }
+
+  /** The kind's compiled field tree; null for kinds without a schema. */
+  kindTree(group: string, version: string, kind: string): FieldNode | null {
     const key = `${group}/${version}/${kind}`;
     let tree = this.kindTrees.get(key);
     if (tree === undefined) {
@@ -95,6 +101,6 @@ export class OpenApiV3 {
       }
       this.kindTrees.set(key, tree);
     }
-    return tree ? findUnknownFields(tree, obj) : [];
+    return tree;
   }
 }

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { OpenApiV3 } from "./documents.ts";
 import { swaggerDocument } from "./v2.ts";
 import { encodeSwagger } from "./v2-proto.ts";
+import { dropEmptyOmitted } from "./omit-empty.ts";
 import {
   type DecodeTarget,
   fieldValidationError as makeFieldValidationError,
@@ -58,6 +59,12 @@ export function openApiV2(): SwaggerServed {
 /** Fields of `obj` that the kind's schema does not know, as `spec.containers[0].bar`; [] for unknown kinds. */
 export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
   return openApi().unknownFields(group, version, kind, obj);
+}
+
+/** Drops, in place, the empty lists and maps Go's omitempty would not encode (a no-op for unknown kinds). */
+export function dropEmptyFields(group: string, version: string, kind: string, obj: unknown): void {
+  const tree = openApi().kindTree(group, version, kind);
+  if (tree) dropEmptyOmitted(tree, obj);
 }
 
 /**

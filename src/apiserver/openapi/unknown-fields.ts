@@ -6,7 +6,7 @@ import { REF_PREFIX, type Schema } from "./schema-registry.ts";
 
 export type FieldNode =
   | { t: "any" }
-  | { t: "object"; props: Map<string, FieldNode> }
+  | { t: "object"; props: Map<string, FieldNode>; required?: ReadonlySet<string> }
   | { t: "array"; items: FieldNode }
   | { t: "map"; values: FieldNode };
 
@@ -33,7 +33,7 @@ export class FieldTreeCompiler {
       return node;
     }
     // Registered before its properties are compiled, so recursive types terminate.
-    const node: FieldNode = { t: "object", props: new Map() };
+    const node: FieldNode = { t: "object", props: new Map(), required: requiredOf(s) };
     this.byName.set(name, node);
     for (const [k, v] of Object.entries(s.properties as Record<string, Schema>))
       node.props.set(k, this.compile(v));
@@ -48,7 +48,7 @@ export class FieldTreeCompiler {
       const props = new Map<string, FieldNode>();
       for (const [k, v] of Object.entries(s.properties as Record<string, Schema>))
         props.set(k, this.compile(v));
-      return { t: "object", props };
+      return { t: "object", props, required: requiredOf(s) };
     }
     if (s.items) return { t: "array", items: this.compile(s.items as Schema) };
     if (s.additionalProperties && typeof s.additionalProperties === "object") {
@@ -56,6 +56,10 @@ export class FieldTreeCompiler {
     }
     return ANY;
   }
+}
+
+function requiredOf(s: Schema): ReadonlySet<string> | undefined {
+  return Array.isArray(s.required) && s.required.length ? new Set(s.required as string[]) : undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

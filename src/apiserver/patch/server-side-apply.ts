@@ -22,6 +22,7 @@ import {
 } from "./managed-fields.ts";
 import { type KindPatchMeta, patchMetaFor } from "./patch-meta.ts";
 import { compare, mergeMap, removeFields, toFieldSet } from "./structured-merge.ts";
+import { createdFieldsV1 } from "./created-fields.ts";
 
 export interface ApplyOptions {
   /** The fieldManager query parameter. */
@@ -39,6 +40,8 @@ export interface UpdateOptions {
   apiVersion: string;
   now: string;
   subresource?: string;
+  /** Top-level fields the write's strategy resets, so nobody owns them through it (status, on the main resource). */
+  ignored?: readonly string[];
 }
 
 function metaFor(apiVersion: string, ...objs: Array<JsonObject | undefined>): KindPatchMeta {
@@ -185,9 +188,27 @@ export function recordUpdateManagedFields(
   }
 
   const m = metaFor(opts.apiVersion, next, prev);
+  if (old === undefined && managers.size === 0) {
+    const fieldsV1 = createdFieldsV1(next, m, opts.ignored);
+    if (!fieldsV1) return withManagedFields(next, source);
+    const entry: JsonObject = {
+      manager: opts.manager,
+      operation: "Update",
+      apiVersion: opts.apiVersion,
+      time: opts.now,
+      fieldsType: "FieldsV1",
+      fieldsV1,
+    };
+    if (opts.subresource) entry.subresource = opts.subresource;
+    return withManagedFields(next, [entry]);
+  }
   const diff = compare(prev, next, m);
   const changed = stripSystemFields(union(diff.modified, diff.added));
   const removed = diff.removed;
+  for (const k of opts.ignored ?? []) {
+    changed.children.delete(`f:${k}`);
+    removed.children.delete(`f:${k}`);
+  }
   if (isEmpty(changed) && isEmpty(removed)) {
     return source === newMF ? updated : withManagedFields(next, source);
   }

@@ -81,7 +81,7 @@ export interface Comparison {
 
 // Newly created maps and lists own their own path only where Go leaves them absent in an empty object
 // (maps and omitempty lists); non-pointer structs such as spec or template always exist, so they never do.
-const ownedWhenCreated = new Set([
+export const ownedWhenCreated: ReadonlySet<string> = new Set([
   "labels",
   "annotations",
   "finalizers",

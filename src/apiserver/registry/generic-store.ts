@@ -13,6 +13,8 @@ import {
 } from "../../apimachinery/status-error.ts";
 import type { FieldError } from "../../apimachinery/field-error.ts";
 import { rfc3339 } from "../../util/clock.ts";
+import { recordUpdateManagedFields } from "../patch/index.ts";
+import { dropEmptyFields } from "../openapi/index.ts";
 import { StorageError, type KeyValue, type Store } from "../../storage/types.ts";
 import type { RequestContext, Strategy } from "./strategy.ts";
 import type { WrittenObjects } from "../watch/written-objects.ts";
@@ -78,6 +80,20 @@ export function withVersion(kv: KeyValue): string | undefined {
   const at = m[0].length;
   const empty = kv.value.charCodeAt(at) === 125; // "}": metadata is empty
   return `${kv.value.slice(0, at)}"resourceVersion":"${kv.modRevision}"${empty ? "" : ","}${kv.value.slice(at)}`;
+}
+
+// The stored text (with its version) of objects a write just returned, so that a response in the storage
+// version is that text rather than a second JSON.stringify of the object.
+const storedTexts = new WeakMap<KObject, string>();
+
+/** The JSON text of an object a create or update returned, when it is exactly what was stored. */
+export function storedTextOf(obj: KObject): string | undefined {
+  return storedTexts.get(obj);
+}
+
+function rememberText(obj: KObject, kv: KeyValue): void {
+  const text = withVersion(kv);
+  if (text !== undefined) storedTexts.set(obj, text);
 }
 
 function specOf(obj: KObject): string {
@@ -201,8 +217,9 @@ export class GenericStore {
     return result;
   }
 
-  async create(namespace: string, obj: KObject, ctx: RequestContext): Promise<KObject> {
-    const meta = metaOf(obj);
+  async create(namespace: string, input: KObject, ctx: RequestContext): Promise<KObject> {
+    let obj = input;
+    let meta = metaOf(obj);
     if (meta.resourceVersion) {
       // Mirrors the etcd3 storage layer, which rejects a preset version as an internal error.
       throw internal("resourceVersion should not be set on objects to be created");
@@ -220,6 +237,8 @@ export class GenericStore {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     this.strategy.prepareForCreate?.(obj, ctx);
+    obj = this.recordManager(undefined, obj, ctx);
+    meta = metaOf(obj);
     this.check(obj, this.strategy.validateCreate?.(obj) ?? []);
     if (ctx.dryRun) return obj;
     try {
@@ -228,6 +247,7 @@ export class GenericStore {
         this.store.create(this.key(namespace, meta.name!), text),
       );
       meta.resourceVersion = String(kv.modRevision);
+      rememberText(obj, { ...kv, value: text });
       return obj;
     } catch (e) {
       if (e instanceof StorageError && e.code === "KeyExists") throw alreadyExists(this.qr, meta.name!);
@@ -244,7 +264,13 @@ export class GenericStore {
     name: string,
     ctx: RequestContext,
     mutate: (current: KObject | undefined) => KObject | Promise<KObject>,
-    opts: { subresource?: string; createIfMissing?: boolean; pinned?: boolean } = {},
+    opts: {
+      subresource?: string;
+      createIfMissing?: boolean;
+      pinned?: boolean;
+      /** The subresource a managedFields entry names when it is not `subresource` (scale). */
+      managedSubresource?: string;
+    } = {},
   ): Promise<{ object: KObject; created: boolean }> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -275,7 +301,7 @@ export class GenericStore {
       if (pinnedRv && pinnedRv !== current.metadata!.resourceVersion) {
         throw conflict(this.qr, name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      const updated = this.prepareUpdate(next, current, ctx, opts.subresource);
+      const updated = this.prepareUpdate(next, current, ctx, opts.subresource, opts.managedSubresource);
       if (this.shouldDeleteDuringUpdate(updated)) {
         if (ctx.dryRun) return { object: updated, created: false };
         try {
@@ -296,6 +322,7 @@ export class GenericStore {
       if (ctx.dryRun || text === kv!.value) {
         // Unchanged objects are not written, so watchers see no event and the version stays.
         updated.metadata!.resourceVersion = current.metadata!.resourceVersion;
+        if (!ctx.dryRun) rememberText(updated, kv!);
         return { object: updated, created: false };
       }
       try {
@@ -303,6 +330,7 @@ export class GenericStore {
           this.store.update(key, text, kv!.modRevision),
         );
         updated.metadata!.resourceVersion = String(written.modRevision);
+        rememberText(updated, { ...written, value: text });
         return { object: updated, created: false };
       } catch (e) {
         if (e instanceof StorageError && (e.code === "Conflict" || e.code === "NotFound")) {
@@ -314,7 +342,43 @@ export class GenericStore {
     }
   }
 
-  private prepareUpdate(next: KObject, current: KObject, ctx: RequestContext, subresource?: string): KObject {
+  /** What Go's encoding would store: no empty omitempty lists or maps, whatever the request wrote. */
+  private omitEmpty(obj: KObject): KObject {
+    dropEmptyFields(this.info.group, this.info.storageVersion, this.info.kind, obj);
+    return obj;
+  }
+
+  /**
+   * The managedFields bookkeeping of a write that is not an apply (an Update entry for its manager),
+   * then the encoding's dropping of empty fields, which must come after: `managedFields: []` resets.
+   */
+  private recordManager(
+    prev: KObject | undefined,
+    next: KObject,
+    ctx: RequestContext,
+    subresource?: string,
+  ): KObject {
+    if (ctx.fieldManager === undefined || ctx.applied) return this.omitEmpty(next);
+    return this.omitEmpty(
+      recordUpdateManagedFields(prev, next, {
+        manager: ctx.fieldManager,
+        apiVersion: this.apiVersion,
+        now: rfc3339(ctx.now),
+        subresource,
+        // Upstream's reset fields: the main resource's writes never own status where /status exists.
+        ignored:
+          subresource === undefined && this.info.subresources.includes("status") ? ["status"] : undefined,
+      }) as KObject,
+    );
+  }
+
+  private prepareUpdate(
+    next: KObject,
+    current: KObject,
+    ctx: RequestContext,
+    subresource?: string,
+    managedSubresource?: string,
+  ): KObject {
     const meta = metaOf(next);
     const old = current.metadata!;
     if (meta.uid && meta.uid !== old.uid) {
@@ -358,7 +422,7 @@ export class GenericStore {
       this.strategy.prepareForStatusUpdate?.(merged, current, ctx);
       errs.push(...(this.strategy.validateStatusUpdate?.(merged, current) ?? []));
       this.check(merged, errs);
-      return merged;
+      return this.recordManager(current, merged, ctx, "status");
     }
     meta.generation = old.generation;
     if (meta.generation === undefined) delete meta.generation;
@@ -380,7 +444,7 @@ export class GenericStore {
     }
     errs.push(...(this.strategy.validateUpdate?.(next, current) ?? []));
     this.check(next, errs);
-    return next;
+    return this.recordManager(current, next, ctx, managedSubresource);
   }
 
   private shouldDeleteDuringUpdate(obj: KObject): boolean {

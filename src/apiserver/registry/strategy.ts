@@ -14,7 +14,10 @@ export interface RequestContext {
   /** Warnings to return in `Warning` headers. */
   warnings: string[];
   dryRun: boolean;
+  /** Who the write's managedFields entry names: the fieldManager parameter, else the User-Agent's first word. */
   fieldManager?: string;
+  /** The write is a server-side apply, whose Apply entry is already recorded. */
+  applied?: boolean;
 }
 
 /**
