@@ -73,6 +73,8 @@ import { MeasuredStore } from "../storage/measured-store.ts";
 import { resources } from "../api/resources.ts";
 import { ServiceAllocator } from "./allocators/index.ts";
 import { fieldManagerOf } from "./http/field-manager.ts";
+import { checkQueryParams } from "./http/query-params.ts";
+import { type HealthState, serveHealth } from "./health.ts";
 import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
@@ -128,6 +130,12 @@ export class ApiServer {
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
   private ready = false;
+  private stopping = false;
+  private readonly health: HealthState = {
+    ready: () => this.ready,
+    stopping: () => this.stopping,
+    storagePing: () => this.deps.store.currentRevision(),
+  };
   private readonly namespaces: NamespaceCache;
   readonly allocator: ServiceAllocator;
   private readonly tolerationSeconds: DefaultTolerationSeconds;
@@ -205,6 +213,7 @@ export class ApiServer {
       });
     });
     signal.addEventListener("abort", () => {
+      this.stopping = true;
       server.close();
       server.closeAllConnections();
     });
@@ -291,7 +300,7 @@ export class ApiServer {
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = canonicalPath((req.url ?? "/").split("?")[0]!);
-    if (isPublic(path)) return this.servePublic(path, res);
+    if (isPublic(path)) return this.servePublic(path, req.url ?? "/", res);
     if (this.deps.join && isJoinPath(path))
       return handleNodeJoin(this.deps.join.pki, this.deps.join.token, req, res);
     const apiReq: ApiRequest = {
@@ -320,7 +329,7 @@ export class ApiServer {
       scope: "",
     };
     try {
-      if (isPublic(path)) return this.servePublic(path, res);
+      if (isPublic(path)) return await this.servePublic(path, req.url, res);
       if (!user) throw unauthorized();
       const info = parseRequestInfo(req.method, path, url.searchParams);
       if (!info.isResource) return await this.serveNonResource(req, path, res);
@@ -360,7 +369,7 @@ export class ApiServer {
     writeStatus(res, internal((e as Error)?.message ?? String(e)));
   }
 
-  private servePublic(path: string, res: ServeSink): void {
+  private async servePublic(path: string, url: string, res: ServeSink): Promise<void> {
     if (path === "/version") {
       writeJson(res, 200, {
         ...KUBERNETES_VERSION,
@@ -373,12 +382,10 @@ export class ApiServer {
       });
       return;
     }
-    const ok = this.ready;
-    res.writeHead(ok ? 200 : 500, {
-      "Content-Type": "text/plain; charset=utf-8",
-      "X-Content-Type-Options": "nosniff",
-    });
-    res.end(ok ? "ok" : "[-]informer-sync failed: not ready\nhealthz check failed");
+    const query = new URL(url, "https://local").searchParams;
+    if (await serveHealth(path, query, this.health, res)) return;
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" });
+    res.end("404 page not found\n");
   }
 
   private async serveNonResource(req: ApiRequest, path: string, res: ServeSink): Promise<void> {
@@ -485,6 +492,7 @@ export class ApiServer {
       const w = deprecationWarning(served.group, served.version, served.info.kind);
       if (w) warnings.push(w);
     }
+    checkQueryParams(info.verb, info.subresource, query);
     const dryRun = query.getAll("dryRun");
     if (dryRun.some((d) => d !== "All"))
       throw new StatusError(

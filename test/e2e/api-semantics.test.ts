@@ -114,9 +114,9 @@ describe("watch", () => {
 });
 
 describe("query parameters and paths as upstream parses them", () => {
-  test("booleans as Go's ParseBool: watch=True (the Python client) and watch=1 watch; watch=False lists", async () => {
+  test("booleans as apimachinery converts them: watch=True (the Python client), 1 or yes watch; False or 0 list", async () => {
     await api.send("POST", cms, { metadata: { name: "pybool" } });
-    for (const v of ["True", "1", "t", "TRUE"]) {
+    for (const v of ["True", "1", "t", "TRUE", "yes"]) {
       const r = await api.send(
         "GET",
         `${cms}?watch=${v}&resourceVersion=0&timeoutSeconds=1&fieldSelector=metadata.name%3Dpybool`,
@@ -127,8 +127,63 @@ describe("query parameters and paths as upstream parses them", () => {
         `watch=${v}`,
       );
     }
-    const list = await api.send("GET", `${cms}?watch=False&fieldSelector=metadata.name%3Dpybool`);
-    assert.equal(list.json().kind, "ConfigMapList");
+    for (const v of ["False", "0", "false"]) {
+      const list = await api.send("GET", `${cms}?watch=${v}&fieldSelector=metadata.name%3Dpybool`);
+      assert.equal(list.json().kind, "ConfigMapList", `watch=${v}`);
+    }
+  });
+
+  test("an integer or a duration that does not parse is upstream's 400 with the parser's words", async () => {
+    for (const [path, message] of [
+      [`${cms}?limit=ten`, 'strconv.ParseInt: parsing "ten": invalid syntax'],
+      [`${cms}?watch=1&timeoutSeconds=soon`, 'strconv.ParseInt: parsing "soon": invalid syntax'],
+      [
+        `${cms}?timeout=forever`,
+        'invalid timeout specified in the request URL - time: invalid duration "forever"',
+      ],
+      [
+        `${cms}/x?timeout=10`,
+        'invalid timeout specified in the request URL - time: missing unit in duration "10"',
+      ],
+    ] as const) {
+      const r = await api.send("GET", path);
+      assert.equal(r.status, 400, path);
+      const s = r.json();
+      assert.equal(s.kind, "Status");
+      assert.equal(s.reason, "BadRequest");
+      assert.equal(s.message, message, path);
+    }
+    const del = await api.send("DELETE", `${cms}/nothing?gracePeriodSeconds=later`);
+    assert.equal(del.status, 400);
+    assert.equal(del.json().message, 'strconv.ParseInt: parsing "later": invalid syntax');
+    assert.equal((await api.send("GET", `${cms}?limit=1&timeout=32s`)).status, 200);
+  });
+
+  test("/readyz and /livez list their checks with ?verbose, one check by its path, and excluded ones", async () => {
+    const plain = await api.send("GET", "/readyz", undefined, {}, { anonymous: true });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.text, "ok");
+    const ready = await api.send("GET", "/readyz?verbose", undefined, {}, { anonymous: true });
+    assert.equal(ready.status, 200);
+    const lines = ready.text.trimEnd().split("\n");
+    assert.deepEqual(lines.slice(0, 5), [
+      "[+]ping ok",
+      "[+]log ok",
+      "[+]etcd ok",
+      "[+]etcd-readiness ok",
+      "[+]informer-sync ok",
+    ]);
+    assert.equal(lines.at(-2), "[+]shutdown ok");
+    assert.equal(lines.at(-1), "readyz check passed");
+    const live = (await api.send("GET", "/livez?verbose")).text.trimEnd().split("\n");
+    assert.equal(live.at(-1), "livez check passed");
+    assert.ok(!live.includes("[+]informer-sync ok"), "liveness does not wait for informers");
+    assert.equal((await api.send("GET", "/readyz/etcd")).text, "ok");
+    assert.equal((await api.send("GET", "/livez/poststarthook/bootstrap-controller")).text, "ok");
+    assert.equal((await api.send("GET", "/readyz/nonsense")).status, 404);
+    const excluded = (await api.send("GET", "/readyz?verbose&exclude=etcd&exclude=bogus")).text;
+    assert.match(excluded, /^\[\+\]etcd excluded: ok$/m);
+    assert.match(excluded, /^warn: some health checks cannot be excluded: no matches for "bogus"$/m);
   });
 
   test("/version/, /api/ and /apis/ are served as without the slash", async () => {

@@ -163,7 +163,7 @@ async function proxyLog(
   ]) {
     const v = q.get(k);
     if (v !== null)
-      params.set(k, ["follow", "previous", "timestamps"].includes(k) ? String(parseBool(v)) : v);
+      params.set(k, ["follow", "previous", "timestamps"].includes(k) ? String(queryFlag(q, k)) : v);
   }
   const abort = new AbortController();
   res.on("close", () => abort.abort());
@@ -196,9 +196,4 @@ async function proxyLog(
     upstream.on("close", resolve);
   });
   res.end();
-}
-
-/** Go's strconv.ParseBool, as upstream reads query booleans. */
-function parseBool(v: string): boolean {
-  return ["1", "t", "T", "TRUE", "true", "True"].includes(v);
 }
