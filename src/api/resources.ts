@@ -198,6 +198,17 @@ export const resources: ResourceInfo[] = [
     hasSpec: false,
   }),
   r({ group: "coordination.k8s.io", resource: "leases", singular: "lease", kind: "Lease" }),
+  // Virtual: a create answers who the caller is (kubectl auth whoami); nothing is stored.
+  r({
+    group: "authentication.k8s.io",
+    versions: ["v1", "v1beta1"],
+    resource: "selfsubjectreviews",
+    singular: "selfsubjectreview",
+    kind: "SelfSubjectReview",
+    namespaced: false,
+    verbs: ["create"],
+    hasSpec: false,
+  }),
   r({
     group: "events.k8s.io",
     resource: "events",

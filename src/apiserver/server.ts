@@ -75,6 +75,7 @@ import { ServiceAllocator } from "./allocators/index.ts";
 import { fieldManagerOf } from "./http/field-manager.ts";
 import { checkQueryParams } from "./http/query-params.ts";
 import { type HealthState, serveHealth } from "./health.ts";
+import { handleSelfSubjectReview } from "./handlers/self-subject-review.ts";
 import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
@@ -525,6 +526,10 @@ export class ApiServer {
     const qr = { group: info.group, resource: info.resource };
     if (!info.verbs.includes(verb as never) && !subresource && verb !== "connect") {
       throw methodNotAllowed(verb, qr);
+    }
+    if (info.group === "authentication.k8s.io" && info.resource === "selfsubjectreviews") {
+      if (verb !== "create" || name) throw methodNotAllowed(verb, qr);
+      return handleSelfSubjectReview(scope, res);
     }
     if (info.resource === "bindings" && verb === "create") {
       const b = JSON.parse((scope.body ?? Buffer.from("{}")).toString()) as { metadata?: { name?: string } };

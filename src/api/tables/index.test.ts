@@ -8,10 +8,10 @@ test("every served resource gets upstream's own printer, legacy groups included"
   const withoutPrinter = resources.filter(
     (r) => printerFor(r.group, r.resource) === printerFor("", "nosuch"),
   );
-  // Bindings can only be created, never listed.
+  // Bindings and reviews can only be created, never listed.
   assert.deepEqual(
     withoutPrinter.map((r) => r.resource),
-    ["bindings"],
+    ["bindings", "selfsubjectreviews"],
   );
   assert.equal(printerFor("extensions", "ingresses"), printerFor("networking.k8s.io", "ingresses"));
   assert.equal(printerFor("events.k8s.io", "events"), printerFor("", "events"));

@@ -28,5 +28,6 @@ export const protobufKinds: Record<string, Record<string, string>> = {
   "policy/v1": { PodDisruptionBudget: "PodDisruptionBudget" },
   "scheduling.k8s.io/v1": { PriorityClass: "PriorityClass" },
   "networking.k8s.io/v1": { Ingress: "Ingress" },
-  "authentication.k8s.io/v1": { TokenRequest: "TokenRequest" },
+  "authentication.k8s.io/v1": { TokenRequest: "TokenRequest", SelfSubjectReview: "SelfSubjectReview" },
+  "authentication.k8s.io/v1beta1": { SelfSubjectReview: "SelfSubjectReview" },
 };

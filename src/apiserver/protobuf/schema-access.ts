@@ -77,4 +77,9 @@ export const accessSchema: SchemaTable = {
   },
   BoundObjectReference: { 1: "kind:string", 2: "apiVersion:string", 3: "name:string", 4: "uid:string" },
   TokenRequestStatus: { 1: "token:string!", 2: "expirationTimestamp:Time!" },
+  // `kubectl auth whoami` (v1, and v1beta1 for kubectl 1.27, with the same fields).
+  SelfSubjectReview: { 1: "metadata:ObjectMeta!", 2: "status:SelfSubjectReviewStatus!" },
+  SelfSubjectReviewStatus: { 1: "userInfo:UserInfo!" },
+  UserInfo: { 1: "username:string", 2: "uid:string", 3: "groups:[]string", 4: "extra:map<ExtraValue>" },
+  ExtraValue: { 1: "items:[]string" },
 };
