@@ -198,6 +198,36 @@ export const resources: ResourceInfo[] = [
     hasSpec: false,
   }),
   r({ group: "coordination.k8s.io", resource: "leases", singular: "lease", kind: "Lease" }),
+  // rbac.authorization.k8s.io/v1
+  ...(
+    [
+      ["roles", "role", "Role", true],
+      ["rolebindings", "rolebinding", "RoleBinding", true],
+      ["clusterroles", "clusterrole", "ClusterRole", false],
+      ["clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false],
+    ] as const
+  ).map(([resource, singular, kind, namespaced]) =>
+    r({ group: "rbac.authorization.k8s.io", resource, singular, kind, namespaced, hasSpec: false }),
+  ),
+  // Virtual: a create answers whether a user may do something, or what they may do; nothing is stored.
+  ...(
+    [
+      ["selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false],
+      ["selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false],
+      ["subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false],
+      ["localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true],
+    ] as const
+  ).map(([resource, singular, kind, namespaced]) =>
+    r({
+      group: "authorization.k8s.io",
+      resource,
+      singular,
+      kind,
+      namespaced,
+      verbs: ["create"],
+      hasSpec: false,
+    }),
+  ),
   // Virtual: a create answers who the caller is (kubectl auth whoami); nothing is stored.
   r({
     group: "authentication.k8s.io",

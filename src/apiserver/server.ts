@@ -29,7 +29,7 @@ import {
 } from "./discovery.ts";
 import { readBody } from "./http/body.ts";
 import { negotiateOutput, parseMediaTypes } from "./http/negotiate.ts";
-import { parseRequestInfo, type ResourceRequest } from "./http/request-info.ts";
+import { parseRequestInfo, type RequestInfo, type ResourceRequest } from "./http/request-info.ts";
 import { admitCreate, admitIngressClass } from "./admission.ts";
 import {
   handleCreate,
@@ -76,6 +76,12 @@ import { fieldManagerOf } from "./http/field-manager.ts";
 import { checkQueryParams } from "./http/query-params.ts";
 import { type HealthState, serveHealth } from "./health.ts";
 import { handleSelfSubjectReview } from "./handlers/self-subject-review.ts";
+import { RbacCache } from "./auth/rbac-cache.ts";
+import { Authorizer } from "./auth/authorizer.ts";
+import { attributesOf, forbiddenError } from "./auth/attributes.ts";
+import { handleAccessReview } from "./handlers/access-review.ts";
+import { impersonate } from "./auth/impersonation.ts";
+import { guardEscalation } from "./auth/escalation.ts";
 import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
@@ -131,6 +137,8 @@ export class ApiServer {
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
   private ready = false;
+  private readonly rbac: RbacCache;
+  private readonly authorizer: Authorizer;
   private stopping = false;
   private readonly health: HealthState = {
     ready: () => this.ready,
@@ -156,6 +164,8 @@ export class ApiServer {
       cacheEvents: () => this.broadcaster.eventsTotal,
     });
     this.namespaces = new NamespaceCache(this.registry.namespaces);
+    this.rbac = new RbacCache(store, deps.logger);
+    this.authorizer = new Authorizer(this.rbac);
     this.tolerationSeconds = deps.config.defaultTolerationSeconds ?? { notReady: 300, unreachable: 300 };
     this.allocator = new ServiceAllocator({
       serviceCidr: deps.config.serviceCidr ?? "10.43.0.0/16",
@@ -194,6 +204,7 @@ export class ApiServer {
   async start(signal: AbortSignal): Promise<number> {
     await this.broadcaster.start(signal);
     await this.namespaces.follow(this.broadcaster, signal);
+    await this.rbac.follow(this.broadcaster, signal);
     const { tls, bindAddress, port } = this.deps.config;
     const server = createServer(
       { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
@@ -283,6 +294,18 @@ export class ApiServer {
     const path = (req.url ?? "/").split("?")[0];
     const user = authenticate(req, this.deps.tokens);
     if (!user) return rejectUpgrade(socket, 401, unauthorized().toStatus());
+    try {
+      const url = new URL(req.url ?? "/", "https://local");
+      this.authorize(
+        req.method ?? "GET",
+        path,
+        parseRequestInfo(req.method ?? "GET", path, url.searchParams),
+        user,
+      );
+    } catch (e) {
+      if (e instanceof StatusError) return rejectUpgrade(socket, e.code, e.toStatus());
+      throw e;
+    }
     if (!isPodConnect(path))
       return rejectUpgrade(
         socket,
@@ -296,6 +319,13 @@ export class ApiServer {
       user: user.name,
       ms: Math.round(performance.now() - started),
     });
+  }
+
+  /** Throws upstream's 403 unless the user may make this request. */
+  private authorize(method: string, path: string, info: RequestInfo, user: UserInfo): void {
+    const attrs = attributesOf(method, path, info, user);
+    const decision = this.authorizer.authorize(attrs);
+    if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
   }
 
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */
@@ -332,7 +362,17 @@ export class ApiServer {
     try {
       if (isPublic(path)) return await this.servePublic(path, req.url, res);
       if (!user) throw unauthorized();
+      const actor = user;
+      user = impersonate(this.authorizer, user, req.headers);
+      if (user !== actor)
+        this.deps.logger.info("impersonating", {
+          user: actor.name,
+          as: user.name,
+          groups: user.groups,
+          path,
+        });
       const info = parseRequestInfo(req.method, path, url.searchParams);
+      this.authorize(req.method, path, info, user);
       if (!info.isResource) return await this.serveNonResource(req, path, res);
       labels = {
         verb: info.verb.toUpperCase(),
@@ -513,6 +553,10 @@ export class ApiServer {
         warnings,
         dryRun: dryRun.length > 0,
         fieldManager: fieldManagerOf(info.verb, query, req.headers["user-agent"]),
+        admitObject:
+          served.info.group === "rbac.authorization.k8s.io"
+            ? (obj) => guardEscalation(this.authorizer, this.rbac, user, served.info.resource, obj)
+            : undefined,
       },
       headers: req.headers,
       body,
@@ -526,6 +570,10 @@ export class ApiServer {
     const qr = { group: info.group, resource: info.resource };
     if (!info.verbs.includes(verb as never) && !subresource && verb !== "connect") {
       throw methodNotAllowed(verb, qr);
+    }
+    if (info.group === "authorization.k8s.io") {
+      if (verb !== "create" || name) throw methodNotAllowed(verb, qr);
+      return handleAccessReview(this.authorizer, scope, res);
     }
     if (info.group === "authentication.k8s.io" && info.resource === "selfsubjectreviews") {
       if (verb !== "create" || name) throw methodNotAllowed(verb, qr);

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { ApiServer } from "../apiserver/server.ts";
 import { TokenAuthenticator } from "../apiserver/authn.ts";
 import { ensureSystemNamespaces } from "../apiserver/bootstrap.ts";
+import { reconcileBootstrapPolicy } from "../apiserver/auth/bootstrap-policy.ts";
 import { ensurePki, writeKubeconfig } from "../apiserver/pki/index.ts";
 import { Compactor } from "../storage/compactor.ts";
 import { RestClient } from "../client/rest-client.ts";
@@ -260,6 +261,7 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   const boundPort = await apiserver.start(controller.signal);
   await ensureSystemNamespaces(apiserver.registry, realClock);
+  await reconcileBootstrapPolicy(apiserver.registry, realClock);
   const compactor = new Compactor({
     store,
     intervalMs: compactionMs,

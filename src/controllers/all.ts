@@ -16,6 +16,7 @@ import { replicaSetControllers } from "./replicaset/registration.ts";
 import { daemonSetController } from "./daemonset/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
+import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
 import type { ControllerRegistration } from "./types.ts";
 
 // Every controller the manager runs. Add one entry per controller.
@@ -41,4 +42,5 @@ export const controllers: ControllerRegistration[] = [
   daemonSetController,
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,
+  clusterRoleAggregationController,
 ];

@@ -21,6 +21,16 @@ import {
 } from "./workloads.ts";
 
 export { applyJobSelector } from "./batch.ts";
+
+// rbac/v1 SetDefaults_Subject: users and groups belong to the RBAC API group.
+function defaultBindingSubjects(obj: Obj): void {
+  if (!Array.isArray(obj.subjects)) return;
+  for (const s of obj.subjects as unknown[]) {
+    if (!isObj(s) || s.apiGroup) continue;
+    // A service account's is "", which Go's omitempty leaves out.
+    if (s.kind === "User" || s.kind === "Group") s.apiGroup = "rbac.authorization.k8s.io";
+  }
+}
 export { imageTag } from "./pod-spec.ts";
 
 const defaulters: Record<string, (obj: Obj) => void> = {
@@ -39,6 +49,8 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "batch/CronJob": defaultCronJob,
   "networking.k8s.io/IngressClass": defaultIngressClass,
   "discovery.k8s.io/EndpointSlice": defaultEndpointSlice,
+  "rbac.authorization.k8s.io/RoleBinding": defaultBindingSubjects,
+  "rbac.authorization.k8s.io/ClusterRoleBinding": defaultBindingSubjects,
 };
 
 /** Fills in upstream's defaults on `obj` in place. Kinds without defaults are left alone. */

@@ -11,7 +11,14 @@ test("every served resource gets upstream's own printer, legacy groups included"
   // Bindings and reviews can only be created, never listed.
   assert.deepEqual(
     withoutPrinter.map((r) => r.resource),
-    ["bindings", "selfsubjectreviews"],
+    [
+      "bindings",
+      "selfsubjectaccessreviews",
+      "selfsubjectrulesreviews",
+      "subjectaccessreviews",
+      "localsubjectaccessreviews",
+      "selfsubjectreviews",
+    ],
   );
   assert.equal(printerFor("extensions", "ingresses"), printerFor("networking.k8s.io", "ingresses"));
   assert.equal(printerFor("events.k8s.io", "events"), printerFor("", "events"));

@@ -16,6 +16,7 @@ import { namespacePrinter } from "./namespaces.ts";
 import { nodePrinter } from "./nodes.ts";
 import { podPrinter } from "./pods.ts";
 import { replicaSetPrinter } from "./replica-sets.ts";
+import { roleBindingPrinter, rolePrinter } from "./rbac.ts";
 import { replicationControllerPrinter } from "./replication-controllers.ts";
 import { secretPrinter } from "./secrets.ts";
 import { serviceAccountPrinter } from "./service-accounts.ts";
@@ -47,6 +48,10 @@ const printers = new Map<string, TablePrinter>([
   ["discovery.k8s.io/endpointslices", endpointSlicePrinter],
   ["coordination.k8s.io/leases", leasePrinter],
   ["events.k8s.io/events", eventPrinter],
+  ["rbac.authorization.k8s.io/roles", rolePrinter],
+  ["rbac.authorization.k8s.io/clusterroles", rolePrinter],
+  ["rbac.authorization.k8s.io/rolebindings", roleBindingPrinter],
+  ["rbac.authorization.k8s.io/clusterrolebindings", roleBindingPrinter],
 ]);
 
 /** The printer for a resource ("" is the core group); Name and Age for resources without one. */

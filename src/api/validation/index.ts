@@ -43,6 +43,16 @@ import {
   validateIngressUpdate,
 } from "./ingress.ts";
 import { validateEvent, validateEventUpdate, validateLease, validateLeaseUpdate } from "./lease-and-event.ts";
+import {
+  validateClusterRole,
+  validateClusterRoleBinding,
+  validateClusterRoleBindingUpdate,
+  validateClusterRoleUpdate,
+  validateRole,
+  validateRoleBinding,
+  validateRoleBindingUpdate,
+  validateRoleUpdate,
+} from "./rbac.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./object-meta.ts";
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from "./pod.ts";
 import {
@@ -115,6 +125,13 @@ const kinds: Record<string, KindValidation> = {
   "networking.k8s.io/IngressClass": { create: validateIngressClass, update: validateIngressClassUpdate },
   "discovery.k8s.io/EndpointSlice": { create: validateEndpointSlice, update: validateEndpointSliceUpdate },
   "coordination.k8s.io/Lease": { create: validateLease, update: validateLeaseUpdate },
+  "rbac.authorization.k8s.io/Role": { create: validateRole, update: validateRoleUpdate },
+  "rbac.authorization.k8s.io/ClusterRole": { create: validateClusterRole, update: validateClusterRoleUpdate },
+  "rbac.authorization.k8s.io/RoleBinding": { create: validateRoleBinding, update: validateRoleBindingUpdate },
+  "rbac.authorization.k8s.io/ClusterRoleBinding": {
+    create: validateClusterRoleBinding,
+    update: validateClusterRoleBindingUpdate,
+  },
 };
 
 function namespaced(group: string, kind: string): boolean {

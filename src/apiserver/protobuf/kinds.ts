@@ -30,4 +30,10 @@ export const protobufKinds: Record<string, Record<string, string>> = {
   "networking.k8s.io/v1": { Ingress: "Ingress" },
   "authentication.k8s.io/v1": { TokenRequest: "TokenRequest", SelfSubjectReview: "SelfSubjectReview" },
   "authentication.k8s.io/v1beta1": { SelfSubjectReview: "SelfSubjectReview" },
+  "authorization.k8s.io/v1": {
+    SelfSubjectAccessReview: "SelfSubjectAccessReview",
+    SelfSubjectRulesReview: "SelfSubjectRulesReview",
+    SubjectAccessReview: "SubjectAccessReview",
+    LocalSubjectAccessReview: "LocalSubjectAccessReview",
+  },
 };

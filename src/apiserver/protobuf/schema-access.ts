@@ -82,4 +82,72 @@ export const accessSchema: SchemaTable = {
   SelfSubjectReviewStatus: { 1: "userInfo:UserInfo!" },
   UserInfo: { 1: "username:string", 2: "uid:string", 3: "groups:[]string", 4: "extra:map<ExtraValue>" },
   ExtraValue: { 1: "items:[]string" },
+
+  // authorization/v1: `kubectl auth can-i` and its --list.
+  SelfSubjectAccessReview: {
+    1: "metadata:ObjectMeta!",
+    2: "spec:SelfSubjectAccessReviewSpec!",
+    3: "status:SubjectAccessReviewStatus!",
+  },
+  SelfSubjectAccessReviewSpec: {
+    1: "resourceAttributes:ResourceAttributes?",
+    2: "nonResourceAttributes:NonResourceAttributes?",
+  },
+  SubjectAccessReview: {
+    1: "metadata:ObjectMeta!",
+    2: "spec:SubjectAccessReviewSpec!",
+    3: "status:SubjectAccessReviewStatus!",
+  },
+  LocalSubjectAccessReview: {
+    1: "metadata:ObjectMeta!",
+    2: "spec:SubjectAccessReviewSpec!",
+    3: "status:SubjectAccessReviewStatus!",
+  },
+  SubjectAccessReviewSpec: {
+    1: "resourceAttributes:ResourceAttributes?",
+    2: "nonResourceAttributes:NonResourceAttributes?",
+    3: "user:string",
+    4: "groups:[]string",
+    5: "extra:map<ExtraValue>",
+    6: "uid:string",
+  },
+  ResourceAttributes: {
+    1: "namespace:string",
+    2: "verb:string",
+    3: "group:string",
+    4: "version:string",
+    5: "resource:string",
+    6: "subresource:string",
+    7: "name:string",
+    8: "fieldSelector:SelectorAttributes?",
+    9: "labelSelector:SelectorAttributes?",
+  },
+  SelectorAttributes: { 1: "rawSelector:string", 2: "requirements:[]SelectorRequirement" },
+  SelectorRequirement: { 1: "key:string!", 2: "operator:string!", 3: "values:[]string" },
+  NonResourceAttributes: { 1: "path:string", 2: "verb:string" },
+  SubjectAccessReviewStatus: {
+    1: "allowed:bool!",
+    4: "denied:bool",
+    2: "reason:string",
+    3: "evaluationError:string",
+  },
+  SelfSubjectRulesReview: {
+    1: "metadata:ObjectMeta!",
+    2: "spec:SelfSubjectRulesReviewSpec!",
+    3: "status:SubjectRulesReviewStatus!",
+  },
+  SelfSubjectRulesReviewSpec: { 1: "namespace:string" },
+  SubjectRulesReviewStatus: {
+    1: "resourceRules:[]ResourceRule!",
+    2: "nonResourceRules:[]NonResourceRule!",
+    3: "incomplete:bool!",
+    4: "evaluationError:string",
+  },
+  ResourceRule: {
+    1: "verbs:[]string!",
+    2: "apiGroups:[]string",
+    3: "resources:[]string",
+    4: "resourceNames:[]string",
+  },
+  NonResourceRule: { 1: "verbs:[]string!", 2: "nonResourceURLs:[]string" },
 };

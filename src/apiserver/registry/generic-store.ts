@@ -237,6 +237,7 @@ export class GenericStore {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     this.strategy.prepareForCreate?.(obj, ctx);
+    ctx.admitObject?.(obj, undefined);
     obj = this.recordManager(undefined, obj, ctx);
     meta = metaOf(obj);
     this.check(obj, this.strategy.validateCreate?.(obj) ?? []);
@@ -439,6 +440,7 @@ export class GenericStore {
       }
     }
     this.strategy.prepareForUpdate?.(next, current, ctx);
+    ctx.admitObject?.(next, current);
     if (this.info.hasSpec && old.generation !== undefined && specOf(next) !== specOf(current)) {
       meta.generation = old.generation + 1;
     }

@@ -18,6 +18,8 @@ export interface RequestContext {
   fieldManager?: string;
   /** The write is a server-side apply, whose Apply entry is already recorded. */
   applied?: boolean;
+  /** A check of the object about to be written (create or main-resource update) that may refuse it. */
+  admitObject?: (obj: KObject, old: KObject | undefined) => void;
 }
 
 /**

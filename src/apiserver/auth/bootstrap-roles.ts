@@ -1,0 +1,262 @@
+// Upstream's bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): the user-facing
+// roles with their aggregation labels, the discovery roles every user holds, and their bindings.
+import type { PolicyRule } from "./rbac-cache.ts";
+
+const read = ["get", "list", "watch"];
+const write = ["create", "delete", "deletecollection", "patch", "update"];
+const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({
+  verbs,
+  apiGroups,
+  resources,
+});
+const urls = (nonResourceURLs: string[], verbs: string[]): PolicyRule => ({ verbs, nonResourceURLs });
+
+export interface BootstrapRole {
+  name: string;
+  labels?: Record<string, string>;
+  rules: PolicyRule[];
+  /** The labels of the ClusterRoles whose rules this one gathers (aggregationRule). */
+  aggregates?: string;
+}
+
+const aggregate = (to: string) => `rbac.authorization.k8s.io/aggregate-to-${to}`;
+
+export const bootstrapClusterRoles: BootstrapRole[] = [
+  {
+    name: "cluster-admin",
+    rules: [rule(["*"], ["*"], ["*"]), urls(["*"], ["*"])],
+  },
+  { name: "admin", aggregates: aggregate("admin"), rules: [] },
+  { name: "edit", labels: { [aggregate("admin")]: "true" }, aggregates: aggregate("edit"), rules: [] },
+  { name: "view", labels: { [aggregate("edit")]: "true" }, aggregates: aggregate("view"), rules: [] },
+  {
+    name: "system:aggregate-to-admin",
+    labels: { [aggregate("admin")]: "true" },
+    rules: [
+      rule(["authorization.k8s.io"], ["localsubjectaccessreviews"], ["create"]),
+      rule(["rbac.authorization.k8s.io"], ["rolebindings", "roles"], [...write, ...read].sort()),
+    ],
+  },
+  {
+    name: "system:aggregate-to-edit",
+    labels: { [aggregate("admin")]: "true", [aggregate("edit")]: "true" },
+    rules: [
+      rule(
+        [""],
+        ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"],
+        read,
+      ),
+      rule([""], ["serviceaccounts"], ["impersonate"]),
+      rule([""], ["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"], write),
+      rule([""], ["pods/eviction"], ["create"]),
+      rule(
+        [""],
+        [
+          "configmaps",
+          "events",
+          "persistentvolumeclaims",
+          "replicationcontrollers",
+          "replicationcontrollers/scale",
+          "secrets",
+          "serviceaccounts",
+          "services",
+          "services/proxy",
+        ],
+        write,
+      ),
+      rule([""], ["serviceaccounts/token"], ["create"]),
+      rule(
+        ["apps"],
+        [
+          "daemonsets",
+          "deployments",
+          "deployments/rollback",
+          "deployments/scale",
+          "replicasets",
+          "replicasets/scale",
+          "statefulsets",
+          "statefulsets/scale",
+        ],
+        write,
+      ),
+      rule(["autoscaling"], ["horizontalpodautoscalers"], write),
+      rule(["batch"], ["cronjobs", "jobs"], write),
+      rule(
+        ["extensions"],
+        [
+          "daemonsets",
+          "deployments",
+          "deployments/rollback",
+          "deployments/scale",
+          "ingresses",
+          "networkpolicies",
+          "replicasets",
+          "replicasets/scale",
+          "replicationcontrollers/scale",
+        ],
+        write,
+      ),
+      rule(["policy"], ["poddisruptionbudgets"], write),
+      rule(["networking.k8s.io"], ["ingresses", "networkpolicies"], write),
+      rule(["coordination.k8s.io"], ["leases"], [...write, ...read].sort()),
+    ],
+  },
+  {
+    name: "system:aggregate-to-view",
+    labels: { [aggregate("admin")]: "true", [aggregate("edit")]: "true", [aggregate("view")]: "true" },
+    rules: [
+      rule(
+        [""],
+        [
+          "configmaps",
+          "endpoints",
+          "persistentvolumeclaims",
+          "persistentvolumeclaims/status",
+          "pods",
+          "replicationcontrollers",
+          "replicationcontrollers/scale",
+          "serviceaccounts",
+          "services",
+          "services/status",
+        ],
+        read,
+      ),
+      rule(
+        [""],
+        [
+          "bindings",
+          "events",
+          "limitranges",
+          "namespaces/status",
+          "pods/log",
+          "pods/status",
+          "replicationcontrollers/status",
+          "resourcequotas",
+          "resourcequotas/status",
+        ],
+        read,
+      ),
+      rule([""], ["namespaces"], read),
+      rule(["discovery.k8s.io"], ["endpointslices"], read),
+      rule(
+        ["apps"],
+        [
+          "controllerrevisions",
+          "daemonsets",
+          "daemonsets/status",
+          "deployments",
+          "deployments/scale",
+          "deployments/status",
+          "replicasets",
+          "replicasets/scale",
+          "replicasets/status",
+          "statefulsets",
+          "statefulsets/scale",
+          "statefulsets/status",
+        ],
+        read,
+      ),
+      rule(["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"], read),
+      rule(["batch"], ["cronjobs", "cronjobs/status", "jobs", "jobs/status"], read),
+      rule(
+        ["extensions"],
+        [
+          "daemonsets",
+          "daemonsets/status",
+          "deployments",
+          "deployments/scale",
+          "deployments/status",
+          "ingresses",
+          "ingresses/status",
+          "networkpolicies",
+          "replicasets",
+          "replicasets/scale",
+          "replicasets/status",
+          "replicationcontrollers/scale",
+        ],
+        read,
+      ),
+      rule(["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"], read),
+      rule(["networking.k8s.io"], ["ingresses", "ingresses/status", "networkpolicies"], read),
+    ],
+  },
+  {
+    name: "system:discovery",
+    rules: [
+      urls(
+        [
+          "/api",
+          "/api/*",
+          "/apis",
+          "/apis/*",
+          "/healthz",
+          "/livez",
+          "/openapi",
+          "/openapi/*",
+          "/readyz",
+          "/version",
+          "/version/",
+        ],
+        ["get"],
+      ),
+    ],
+  },
+  {
+    name: "system:basic-user",
+    rules: [
+      rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]),
+      rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),
+    ],
+  },
+  {
+    name: "system:public-info-viewer",
+    rules: [urls(["/healthz", "/livez", "/readyz", "/version", "/version/"], ["get"])],
+  },
+  // Nodes: skiff has no Node authorizer yet, so the nodes group holds what its node agents (kubelet,
+  // service proxy, ingress controller, DNS) read and write, as before the Node authorizer existed.
+  {
+    name: "system:node",
+    rules: [
+      rule(["*"], ["*"], read),
+      rule(
+        [""],
+        ["nodes", "nodes/status", "pods", "pods/status", "pods/eviction", "events"],
+        [...write, "create"],
+      ),
+      rule(["events.k8s.io"], ["events"], ["create", "patch", "update"]),
+      rule(["coordination.k8s.io"], ["leases"], ["create", "delete", "get", "patch", "update"]),
+      rule([""], ["serviceaccounts/token"], ["create"]),
+      rule(["networking.k8s.io"], ["ingresses/status"], ["patch", "update"]),
+      rule([""], ["services/status"], ["patch", "update"]),
+    ],
+  },
+];
+
+export interface BootstrapBinding {
+  name: string;
+  role: string;
+  subjects: Array<{ kind: "User" | "Group"; name: string }>;
+}
+
+export const bootstrapClusterRoleBindings: BootstrapBinding[] = [
+  { name: "cluster-admin", role: "cluster-admin", subjects: [{ kind: "Group", name: "system:masters" }] },
+  {
+    name: "system:discovery",
+    role: "system:discovery",
+    subjects: [{ kind: "Group", name: "system:authenticated" }],
+  },
+  {
+    name: "system:basic-user",
+    role: "system:basic-user",
+    subjects: [{ kind: "Group", name: "system:authenticated" }],
+  },
+  {
+    name: "system:public-info-viewer",
+    role: "system:public-info-viewer",
+    subjects: [
+      { kind: "Group", name: "system:authenticated" },
+      { kind: "Group", name: "system:unauthenticated" },
+    ],
+  },
+  { name: "system:node", role: "system:node", subjects: [{ kind: "Group", name: "system:nodes" }] },
+];
