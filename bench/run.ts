@@ -4,11 +4,11 @@
 import { Agent, request } from "node:https";
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { startServer, type RunningServer } from "../test/support/server.ts";
 import { startEtcd } from "../test/support/etcd.ts";
+import { wrk } from "./support/wrk.ts";
 
 interface Creds {
   server: URL;
@@ -142,56 +142,6 @@ async function load(
     p50: pct(lat, 50),
     p99: pct(lat, 99),
     errors,
-  };
-}
-
-/** Load from wrk (C, two threads): one Node client, or one wrk thread, saturates before the server does. */
-function wrk(
-  script: string,
-  clients: number,
-  seconds: number,
-  url: string,
-  token: string,
-): Result & { op: string } {
-  const out = execFileSync(
-    "wrk",
-    [
-      // Two threads: one wrk thread saturates before the server does (about 15k requests/s here).
-      `-t${Math.min(2, clients)}`,
-      `-c${clients}`,
-      `-d${seconds}s`,
-      "--latency",
-      "-s",
-      join(import.meta.dirname, "wrk", script),
-      url,
-    ],
-    {
-      env: {
-        ...process.env,
-        SKIFF_TOKEN: token,
-        SKIFF_TAG: `${script.slice(0, 1)}${clients}x${Date.now() % 1e7}`,
-      },
-      encoding: "utf8",
-    },
-  );
-  const ms = (re: RegExp) => {
-    const m = re.exec(out);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
-  };
-  const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? "0");
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? "0");
-  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? "0");
-  return {
-    op: script,
-    clients,
-    ops: total,
-    seconds,
-    rate,
-    p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
-    p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
-    errors: non2xx,
   };
 }
 

@@ -1,9 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { ApiServer } from "../apiserver/server.ts";
-import { TokenAuthenticator } from "../apiserver/authn.ts";
+import { TokenAuthenticator, parseTokenFile } from "../apiserver/authn.ts";
 import { ensureSystemNamespaces } from "../apiserver/bootstrap.ts";
 import { reconcileBootstrapPolicy } from "../apiserver/auth/bootstrap-policy.ts";
 import { ensurePki, writeKubeconfig } from "../apiserver/pki/index.ts";
@@ -69,6 +69,12 @@ export const serverFlags: FlagSpec[] = [
     type: "list",
     default: [],
     usage: "extra host names or IPs for the serving certificate",
+  },
+  {
+    name: "token-auth-file",
+    type: "string",
+    default: "",
+    usage: 'static bearer tokens, CSV lines token,user,uid,"group1,group2" (kube-apiserver\'s flag)',
   },
   { name: "log-level", type: "string", default: "info", usage: "debug, info, warn or error" },
   {
@@ -229,6 +235,8 @@ export async function runServer(argv: string[]): Promise<number> {
   const pki = ensurePki(join(dataDir, "tls"), { hosts: sans });
   const tokens = new TokenAuthenticator();
   tokens.add(pki.adminToken, { name: "system:admin", groups: ["system:masters"] });
+  const tokenFile = String(f["token-auth-file"]);
+  if (tokenFile) for (const t of parseTokenFile(readFileSync(tokenFile, "utf8"))) tokens.add(t.token, t.user);
 
   const joinToken = ensureJoinToken(join(dataDir, "token"), pki.caCertPem);
   const store = await openStore(String(f["datastore-endpoint"]), dataDir, logger);

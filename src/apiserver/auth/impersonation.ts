@@ -49,17 +49,22 @@ function check(
   }
 }
 
+function hasExtra(headers: IncomingHttpHeaders): boolean {
+  for (const h in headers) if (h.startsWith("impersonate-extra-")) return true;
+  return false;
+}
+
 /** The user the request acts as: the authenticated one, or whom the headers name once allowed. */
 export function impersonate(authorizer: Authorizer, user: UserInfo, headers: IncomingHttpHeaders): UserInfo {
   const asUser = headers["impersonate-user"];
-  const groups = headerList(headers, "impersonate-group");
   const uid = headers["impersonate-uid"];
-  const extraKeys = Object.keys(headers).filter((h) => h.startsWith("impersonate-extra-"));
   if (asUser === undefined) {
-    if (groups.length || uid !== undefined || extraKeys.length)
+    if (headers["impersonate-group"] !== undefined || uid !== undefined || hasExtra(headers))
       throw badRequest("requested impersonation of groups, uid or extra without impersonating a user");
     return user;
   }
+  const groups = headerList(headers, "impersonate-group");
+  const extraKeys = Object.keys(headers).filter((h) => h.startsWith("impersonate-extra-"));
   const name = Array.isArray(asUser) ? asUser[0]! : asUser;
   if (name.startsWith(SA_PREFIX)) {
     const [ns = "", sa = ""] = name.slice(SA_PREFIX.length).split(":");

@@ -77,10 +77,19 @@ class BindingIndex {
   }
 
   /** Bindings in `namespace` ("" for cluster bindings) naming any of the keys. */
-  matching(namespace: string, keys: readonly string[]): Binding[] {
-    const out = new Set<Binding>();
-    for (const k of keys) for (const b of this.bySubject.get(`${namespace}|${k}`) ?? []) out.add(b);
-    return [...out];
+  matching(namespace: string, keys: readonly string[]): Iterable<Binding> {
+    let only: Set<Binding> | undefined;
+    let out: Set<Binding> | undefined;
+    for (const k of keys) {
+      const hit = this.bySubject.get(`${namespace}|${k}`);
+      if (!hit?.size) continue;
+      if (!only) only = hit;
+      else {
+        out ??= new Set(only);
+        for (const b of hit) out.add(b);
+      }
+    }
+    return out ?? only ?? [];
   }
 
   all(): Binding[] {

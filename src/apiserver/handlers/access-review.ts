@@ -112,7 +112,7 @@ export function handleAccessReview(authorizer: Authorizer, scope: RequestScope, 
       throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${ns}`);
     spec.resourceAttributes = { ...attrs, namespace: ns };
   }
-  const decision = authorizer.authorize(attributesFrom(spec, user));
+  const decision = authorizer.authorize(attributesFrom(spec, user), true);
   const status: Obj = { allowed: decision.allowed };
   if (decision.reason) status.reason = decision.reason;
   answer(scope, res, kind, spec, status);

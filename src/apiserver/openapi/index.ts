@@ -63,8 +63,26 @@ export function unknownFields(group: string, version: string, kind: string, obj:
 
 /** Drops, in place, the empty lists and maps Go's omitempty would not encode (a no-op for unknown kinds). */
 export function dropEmptyFields(group: string, version: string, kind: string, obj: unknown): void {
+  // Most writes hold no empty list or map at all; those never load the schemas (start-up writes).
+  if (!hasEmpty(obj)) return;
   const tree = openApi().kindTree(group, version, kind);
   if (tree) dropEmptyOmitted(tree, obj);
+}
+
+function hasEmpty(v: unknown): boolean {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return true;
+    for (const x of v) if (typeof x === "object" && x !== null && hasEmpty(x)) return true;
+    return false;
+  }
+  if (typeof v !== "object" || v === null) return false;
+  let any = false;
+  for (const k in v) {
+    any = true;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === "object" && x !== null && hasEmpty(x)) return true;
+  }
+  return !any;
 }
 
 /**
