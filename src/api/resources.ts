@@ -27,6 +27,7 @@ export interface ResourceInfo {
     | "proxy"
     | "finalize"
     | "ephemeralcontainers"
+    | "token"
   >;
   verbs: Verb[];
   /** Storage key segment; objects of two group-versions that share it are the same objects (events). */
@@ -112,6 +113,7 @@ export const resources: ResourceInfo[] = [
     singular: "serviceaccount",
     kind: "ServiceAccount",
     shortNames: ["sa"],
+    subresources: ["token"],
     hasSpec: false,
   }),
   r({
@@ -228,6 +230,16 @@ export const resources: ResourceInfo[] = [
       hasSpec: false,
     }),
   ),
+  // Virtual: a create answers whom a bearer token authenticates as; nothing is stored.
+  r({
+    group: "authentication.k8s.io",
+    resource: "tokenreviews",
+    singular: "tokenreview",
+    kind: "TokenReview",
+    namespaced: false,
+    verbs: ["create"],
+    hasSpec: false,
+  }),
   // Virtual: a create answers who the caller is (kubectl auth whoami); nothing is stored.
   r({
     group: "authentication.k8s.io",

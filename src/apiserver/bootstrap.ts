@@ -32,4 +32,19 @@ export async function ensureSystemNamespaces(registry: Registry, clock: Clock): 
       if (!(e instanceof StatusError && e.code === 409)) throw e;
     }
   }
+  // The service-account controller makes these too; made here, pods can be created from the start.
+  const accounts = registry.get("", "serviceaccounts")!;
+  for (const namespace of SYSTEM_NAMESPACES) {
+    if (await accounts.tryGet(namespace, "default")) continue;
+    const sa: KObject = {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "default", namespace },
+    };
+    try {
+      await accounts.create(namespace, sa, ctx);
+    } catch (e) {
+      if (!(e instanceof StatusError && e.code === 409)) throw e;
+    }
+  }
 }

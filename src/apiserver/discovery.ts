@@ -20,6 +20,7 @@ const subresourceKinds: Record<string, { group: string; version: string; kind?: 
   proxy: { group: "", version: "v1", verbs: ["create", "delete", "get", "patch", "update"] },
   finalize: { group: "", version: "v1", kind: "Namespace", verbs: ["update"] },
   ephemeralcontainers: { group: "", version: "", verbs: ["get", "patch", "update"] },
+  token: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] },
 };
 
 function proxyKind(kind: string): string {

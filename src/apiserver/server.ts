@@ -82,6 +82,10 @@ import { attributesOf, forbiddenError } from "./auth/attributes.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { impersonate } from "./auth/impersonation.ts";
 import { guardEscalation } from "./auth/escalation.ts";
+import type { ServiceAccountTokens, TokenClaims } from "./auth/service-account-tokens.ts";
+import { handleTokenRequest } from "./handlers/token-request.ts";
+import { parseBody, requestContentType } from "./handlers/decode.ts";
+import { ServiceAccountCache, admitPodServiceAccount } from "./service-account-admission.ts";
 import { addDefaultTolerations, type DefaultTolerationSeconds } from "../api/defaults/index.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-skiff" };
@@ -107,6 +111,8 @@ export interface ApiServerDeps {
   clock: Clock;
   logger: Logger;
   config: ApiServerConfig;
+  /** Signs TokenRequests and checks service-account tokens; without it, neither is served. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 const ingressClasses = resources.find(
@@ -138,6 +144,7 @@ export class ApiServer {
   private readonly watch: WatchDeps;
   private ready = false;
   private readonly rbac: RbacCache;
+  private readonly serviceAccounts: ServiceAccountCache;
   private readonly authorizer: Authorizer;
   private stopping = false;
   private readonly health: HealthState = {
@@ -165,6 +172,7 @@ export class ApiServer {
     });
     this.namespaces = new NamespaceCache(this.registry.namespaces);
     this.rbac = new RbacCache(store, deps.logger);
+    this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.authorizer = new Authorizer(this.rbac);
     this.tolerationSeconds = deps.config.defaultTolerationSeconds ?? { notReady: 300, unreachable: 300 };
     this.allocator = new ServiceAllocator({
@@ -181,6 +189,7 @@ export class ApiServer {
           await admitIngressClass(this.registry.for(ingressClasses), obj);
         if (scope.info.group === "" && scope.info.resource === "pods") {
           addDefaultTolerations((obj.spec ??= {}) as Record<string, unknown>, this.tolerationSeconds);
+          await admitPodServiceAccount(this.serviceAccounts, scope.req.namespace, obj);
         }
       },
       admitUpdate: async (scope, obj, old) => {
@@ -205,6 +214,7 @@ export class ApiServer {
     await this.broadcaster.start(signal);
     await this.namespaces.follow(this.broadcaster, signal);
     await this.rbac.follow(this.broadcaster, signal);
+    await this.serviceAccounts.follow(this.broadcaster, signal);
     const { tls, bindAddress, port } = this.deps.config;
     const server = createServer(
       { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
@@ -321,6 +331,71 @@ export class ApiServer {
     });
   }
 
+  /**
+   * Certificates and static tokens, then service-account JWTs: signed by this cluster, for its
+   * audience, unexpired, and for a service account (and bound object) that still exists.
+   */
+  private async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    const user = authenticate(req, this.deps.tokens);
+    const tokens = this.deps.serviceAccountTokens;
+    const auth = req.headers.authorization;
+    if (user || !tokens || !auth || !/^bearer /i.test(auth)) return user;
+    const checked = tokens.verify(auth.slice(7).trim(), tokens.apiAudiences, this.deps.clock.now());
+    if ("error" in checked) return undefined;
+    return (await this.serviceAccountUser(checked.claims)) ?? undefined;
+  }
+
+  /** The user a token's claims stand for, while its service account and bound object exist. */
+  async serviceAccountUser(claims: TokenClaims): Promise<UserInfo | undefined> {
+    const k = claims["kubernetes.io"];
+    const sa = await this.registry.get("", "serviceaccounts")!.tryGet(k.namespace, k.serviceaccount.name);
+    if (!sa || sa.metadata?.uid !== k.serviceaccount.uid) return undefined;
+    for (const [resource, ref] of [
+      ["pods", k.pod],
+      ["secrets", k.secret],
+    ] as const) {
+      if (!ref) continue;
+      const obj = await this.registry.get("", resource)!.tryGet(k.namespace, ref.name);
+      if (!obj || obj.metadata?.uid !== ref.uid) return undefined;
+    }
+    return {
+      name: claims.sub,
+      groups: ["system:serviceaccounts", `system:serviceaccounts:${k.namespace}`, "system:authenticated"],
+    };
+  }
+
+  /** TokenReview: whom spec.token authenticates as, for spec.audiences (the API server's by default). */
+  private async reviewToken(scope: RequestScope, res: ResponseSink): Promise<void> {
+    const body = (scope.body?.length ? parseBody(requestContentType(scope), scope.body, undefined) : {}) as {
+      spec?: { token?: string; audiences?: string[] };
+    };
+    const spec = body.spec ?? {};
+    const token = spec.token ?? "";
+    const tokens = this.deps.serviceAccountTokens;
+    const audiences = spec.audiences?.length ? spec.audiences : (tokens?.apiAudiences ?? []);
+    let user: UserInfo | undefined;
+    const fixed = this.deps.tokens.lookup(token);
+    if (fixed) user = { ...fixed, groups: [...fixed.groups, "system:authenticated"] };
+    else if (tokens) {
+      const checked = tokens.verify(token, audiences, this.deps.clock.now());
+      if (!("error" in checked)) {
+        user = await this.serviceAccountUser(checked.claims);
+        if (user && spec.audiences?.length)
+          spec.audiences = spec.audiences.filter((a) => checked.claims.aud.includes(a));
+      }
+    }
+    const status: Record<string, unknown> = user
+      ? { authenticated: true, user: { username: user.name, groups: user.groups }, audiences }
+      : { user: {}, error: "[invalid bearer token, token lookup failed]" };
+    writeJson(res, 201, {
+      kind: "TokenReview",
+      apiVersion: "authentication.k8s.io/v1",
+      metadata: { creationTimestamp: null },
+      spec,
+      status,
+    });
+  }
+
   /** Throws upstream's 403 unless the user may make this request. */
   private authorize(method: string, path: string, info: RequestInfo, user: UserInfo): void {
     const attrs = attributesOf(method, path, info, user);
@@ -340,7 +415,7 @@ export class ApiServer {
       headers: req.headers,
       readBody: () => readBody(req),
     };
-    return this.serve(apiReq, authenticate(req, this.deps.tokens), res);
+    return this.serve(apiReq, await this.authenticate(req), res);
   }
 
   /**
@@ -575,6 +650,10 @@ export class ApiServer {
       if (verb !== "create" || name) throw methodNotAllowed(verb, qr);
       return handleAccessReview(this.authorizer, scope, res);
     }
+    if (info.group === "authentication.k8s.io" && info.resource === "tokenreviews") {
+      if (verb !== "create" || name) throw methodNotAllowed(verb, qr);
+      return this.reviewToken(scope, res);
+    }
     if (info.group === "authentication.k8s.io" && info.resource === "selfsubjectreviews") {
       if (verb !== "create" || name) throw methodNotAllowed(verb, qr);
       return handleSelfSubjectReview(scope, res);
@@ -602,6 +681,11 @@ export class ApiServer {
         case "binding":
           if (verb !== "create") throw methodNotAllowed(verb, qr);
           return handleBinding(this.crud, scope, res, name);
+        case "token": {
+          const tokens = this.deps.serviceAccountTokens;
+          if (verb !== "create" || !tokens) throw methodNotAllowed(verb, qr);
+          return handleTokenRequest(this.registry, tokens, scope, res);
+        }
         case "eviction":
           if (verb !== "create") throw methodNotAllowed(verb, qr);
           return handleEviction(this.crud, scope, res);

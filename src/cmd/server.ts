@@ -6,6 +6,7 @@ import { ApiServer } from "../apiserver/server.ts";
 import { TokenAuthenticator, parseTokenFile } from "../apiserver/authn.ts";
 import { ensureSystemNamespaces } from "../apiserver/bootstrap.ts";
 import { reconcileBootstrapPolicy } from "../apiserver/auth/bootstrap-policy.ts";
+import { ServiceAccountTokens, ensureServiceAccountKey } from "../apiserver/auth/service-account-tokens.ts";
 import { ensurePki, writeKubeconfig } from "../apiserver/pki/index.ts";
 import { Compactor } from "../storage/compactor.ts";
 import { RestClient } from "../client/rest-client.ts";
@@ -243,7 +244,9 @@ export async function runServer(argv: string[]): Promise<number> {
   const controller = new AbortController();
   // Signals are caught from the start, so a stop during start-up is as clean as any other.
   const stopped = stopOnSignal(logger, controller);
+  const serviceAccountTokens = new ServiceAccountTokens(ensureServiceAccountKey(join(dataDir, "tls")));
   const apiserver = new ApiServer({
+    serviceAccountTokens,
     store,
     tokens,
     join: { pki, token: joinToken },
@@ -300,7 +303,7 @@ export async function runServer(argv: string[]): Promise<number> {
     client,
     clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
-    options: controllerOptions,
+    options: { ...controllerOptions, rootCaPem: pki.caCertPem },
     kubelets: apiserver.kubelets,
     controllers: controllers.filter((c) =>
       c.name === "scheduler" ? !f["disable-scheduler"] : !f["disable-controller-manager"],

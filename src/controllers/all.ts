@@ -17,6 +17,7 @@ import { daemonSetController } from "./daemonset/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
+import { serviceAccountControllers } from "./serviceaccount/registration.ts";
 import type { ControllerRegistration } from "./types.ts";
 
 // Every controller the manager runs. Add one entry per controller.
@@ -43,4 +44,5 @@ export const controllers: ControllerRegistration[] = [
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,
   clusterRoleAggregationController,
+  ...serviceAccountControllers, // "serviceaccount" and "root-ca-cert-publisher"
 ];

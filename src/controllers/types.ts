@@ -31,6 +31,8 @@ export interface ControllerOptions {
   clusterDNS: string;
   /** --service-lb-pool: LoadBalancer addresses; absent, services get the nodes' own. */
   serviceLbPool?: string[];
+  /** The cluster CA in PEM, published in every namespace as kube-root-ca.crt. */
+  rootCaPem?: string;
 }
 
 export const defaultControllerOptions: ControllerOptions = {

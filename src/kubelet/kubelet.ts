@@ -86,6 +86,8 @@ export class Kubelet {
   readonly pods: Informer;
   readonly workers = new Map<string, PodSync>();
   runtime?: RuntimeService;
+  /** Service-account tokens by pod, audience and lifetime, with when to fetch a fresh one. */
+  private readonly tokens = new Map<string, { token: string; refreshAt: number; expiresAt: number }>();
   private readonly deps: KubeletDeps;
   private readonly nodes: Informer;
   private readonly services: Informer;
@@ -264,11 +266,32 @@ export class Kubelet {
     };
   }
 
+  /**
+   * A bound token for the pod's service account, reused until 80 % of its life has passed (or 24 h),
+   * as the kubelet's token manager does, so that volume resyncs do not ask for a new one each time.
+   */
   private async requestToken(
     pod: KObject,
     audience: string | undefined,
     expirationSeconds: number,
   ): Promise<string> {
+    const key = `${pod.metadata!.uid}|${audience ?? ""}|${expirationSeconds}`;
+    const now = this.deps.clock.now().getTime();
+    const cached = this.tokens.get(key);
+    if (cached && now < cached.refreshAt) return cached.token;
+    for (const [k, t] of this.tokens) if (now >= t.expiresAt) this.tokens.delete(k);
+    const { token, expiresAt } = await this.fetchToken(pod, audience, expirationSeconds);
+    const issued = now;
+    const refreshAt = issued + Math.min((expiresAt - issued) * 0.8, 24 * 3600_000);
+    this.tokens.set(key, { token, refreshAt, expiresAt });
+    return token;
+  }
+
+  private async fetchToken(
+    pod: KObject,
+    audience: string | undefined,
+    expirationSeconds: number,
+  ): Promise<{ token: string; expiresAt: number }> {
     const sa = (pod.spec as { serviceAccountName?: string }).serviceAccountName ?? "default";
     const res = await this.deps.client.create(
       ref("", "v1", "serviceaccounts"),
@@ -284,7 +307,9 @@ export class Kubelet {
       },
       { name: sa, subresource: "token" },
     );
-    return String((res.status as { token?: string } | undefined)?.token ?? "");
+    const status = (res.status ?? {}) as { token?: string; expirationTimestamp?: string };
+    const expiresAt = Date.parse(status.expirationTimestamp ?? "") || Date.now() + expirationSeconds * 1000;
+    return { token: String(status.token ?? ""), expiresAt };
   }
 
   /** One network sync at a time; node events during one fold into a single follow-up. */

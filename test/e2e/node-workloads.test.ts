@@ -179,6 +179,64 @@ describe("pods on a real node: volumes, restarts, limits, ports and streams", { 
     assert.match(server.logs(), /image archive skipped: it could not be imported.*broken\.tar/);
   });
 
+  it("a pod gets its service account's token, the cluster CA and its namespace, and the token authenticates as the account", async () => {
+    await apply(
+      "sa-pod",
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: sa-pod
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "sleep 3600"]
+`,
+    );
+    await running("sa-pod");
+    const spec = JSON.parse(await k.ok(["get", "pod", "sa-pod", "-o", "jsonpath={.spec}"]));
+    const volume = spec.volumes.find((v: any) => /^kube-api-access-[a-z0-9]{5}$/.test(v.name));
+    assert.ok(volume, JSON.stringify(spec.volumes));
+    assert.deepEqual(spec.containers[0].volumeMounts, [
+      { name: volume.name, readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" },
+    ]);
+    const cat = (f: string) =>
+      k.ok(["exec", "sa-pod", "--", "cat", `/var/run/secrets/kubernetes.io/serviceaccount/${f}`]);
+    assert.equal(await cat("namespace"), "default");
+    assert.equal(await cat("ca.crt"), readFileSync(join(dataDir, "tls", "ca.crt"), "utf8"));
+    const token = await cat("token");
+    const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+    assert.equal(claims.sub, "system:serviceaccount:default:default");
+    assert.equal(claims["kubernetes.io"].pod.name, "sa-pod");
+    const asPod = await new Kubectl("/nonexistent").ok([
+      // The server listens in the lab's network namespace, on the node's address.
+      `--server=${server.url.replace("127.0.0.1", nodeIP)}`,
+      `--certificate-authority=${join(dataDir, "tls", "ca.crt")}`,
+      `--token=${token}`,
+      "auth",
+      "whoami",
+    ]);
+    assert.match(asPod, /Username\s+system:serviceaccount:default:default/);
+    // Opting out: no volume, no mount.
+    await apply(
+      "no-sa-token",
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: no-sa-token
+spec:
+  automountServiceAccountToken: false
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "sleep 3600"]
+`,
+    );
+    const bare = JSON.parse(await k.ok(["get", "pod", "no-sa-token", "-o", "jsonpath={.spec}"]));
+    assert.equal(bare.volumes, undefined);
+    await k.ok(["delete", "pod", "sa-pod", "no-sa-token", "--grace-period=1"]);
+  });
+
   it("secret, projected and subPath volumes and secret env vars reach the container; a secret update reaches the file", async () => {
     await k.ok([
       "create",

@@ -17,6 +17,7 @@ test("every served resource gets upstream's own printer, legacy groups included"
       "selfsubjectrulesreviews",
       "subjectaccessreviews",
       "localsubjectaccessreviews",
+      "tokenreviews",
       "selfsubjectreviews",
     ],
   );

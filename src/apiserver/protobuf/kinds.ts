@@ -28,7 +28,11 @@ export const protobufKinds: Record<string, Record<string, string>> = {
   "policy/v1": { PodDisruptionBudget: "PodDisruptionBudget" },
   "scheduling.k8s.io/v1": { PriorityClass: "PriorityClass" },
   "networking.k8s.io/v1": { Ingress: "Ingress" },
-  "authentication.k8s.io/v1": { TokenRequest: "TokenRequest", SelfSubjectReview: "SelfSubjectReview" },
+  "authentication.k8s.io/v1": {
+    TokenRequest: "TokenRequest",
+    SelfSubjectReview: "SelfSubjectReview",
+    TokenReview: "TokenReview",
+  },
   "authentication.k8s.io/v1beta1": { SelfSubjectReview: "SelfSubjectReview" },
   "authorization.k8s.io/v1": {
     SelfSubjectAccessReview: "SelfSubjectAccessReview",

@@ -77,6 +77,14 @@ export const accessSchema: SchemaTable = {
   },
   BoundObjectReference: { 1: "kind:string", 2: "apiVersion:string", 3: "name:string", 4: "uid:string" },
   TokenRequestStatus: { 1: "token:string!", 2: "expirationTimestamp:Time!" },
+  TokenReview: { 1: "metadata:ObjectMeta!", 2: "spec:TokenReviewSpec!", 3: "status:TokenReviewStatus!" },
+  TokenReviewSpec: { 1: "token:string", 2: "audiences:[]string" },
+  TokenReviewStatus: {
+    1: "authenticated:bool",
+    2: "user:UserInfo!",
+    4: "audiences:[]string",
+    3: "error:string",
+  },
   // `kubectl auth whoami` (v1, and v1beta1 for kubectl 1.27, with the same fields).
   SelfSubjectReview: { 1: "metadata:ObjectMeta!", 2: "status:SelfSubjectReviewStatus!" },
   SelfSubjectReviewStatus: { 1: "userInfo:UserInfo!" },
