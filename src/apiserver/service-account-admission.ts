@@ -2,7 +2,6 @@
 // service account that exists, and unless it or its account opts out (automountServiceAccountToken:
 // false) it gets the projected `kube-api-access-*` volume — a bound token, the cluster CA and its
 // namespace — mounted in every container at /var/run/secrets/kubernetes.io/serviceaccount.
-import { randomInt } from "node:crypto";
 import type { KObject } from "../apimachinery/meta.ts";
 import { forbidden } from "../apimachinery/status-error.ts";
 import type { GenericStore } from "./registry/generic-store.ts";
@@ -15,9 +14,10 @@ const ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
 type Obj = Record<string, any>;
 
+// A name suffix, not a secret: math/rand upstream, and crypto's per-call cost shows on every pod create.
 function suffix(): string {
   let s = "";
-  for (let i = 0; i < 5; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < 5; i++) s += ALPHABET[Math.floor(Math.random() * ALPHABET.length)];
   return s;
 }
 

@@ -94,6 +94,21 @@ test("create, label and the controllers' status writes are recorded under their 
   assert.ok("f:status" in status.fieldsV1, JSON.stringify(status));
 });
 
+test("fields admission adds (the token volume, default tolerations) belong to no manager", async () => {
+  await k.ok(["run", "mf-pod", "--image=img:1"]);
+  const pod = JSON.parse(await k.ok(["get", "pod", "mf-pod", "-o", "json", "--show-managed-fields"])) as {
+    spec: { volumes?: Array<{ name: string }>; tolerations?: unknown[] };
+    metadata: { managedFields: Entry[] };
+  };
+  assert.ok(pod.spec.volumes?.some((v) => v.name.startsWith("kube-api-access-")));
+  assert.ok(pod.spec.tolerations?.length);
+  const run = pod.metadata.managedFields.find((e) => e.manager === "kubectl-run")!;
+  const spec = run.fieldsV1["f:spec"] as Record<string, unknown>;
+  assert.equal(spec["f:volumes"], undefined, JSON.stringify(spec));
+  assert.equal(spec["f:tolerations"], undefined);
+  assert.ok(spec["f:containers"]);
+});
+
 test("server-side apply conflicts with kubectl scale, naming the scale subresource", async () => {
   await k.ok(["apply", "--server-side", "-f", "-"], { input: deployment("sc", 1) });
   await k.ok(["scale", "deployment", "sc", "--replicas=3"]);

@@ -118,15 +118,16 @@ export async function handleCreate(deps: CrudDeps, scope: RequestScope, res: Res
     // Validation reports this with upstream's wording; run it before admission looks at the name.
     await deps.registry.for(scope.info).create(ns, obj, { ...scope.ctx, dryRun: true });
   }
-  await deps.admitCreate(scope, obj);
+  const recorded = deps.registry.for(scope.info).recordCreate(obj, scope.ctx);
+  await deps.admitCreate(scope, recorded);
   let created: KObject;
   try {
-    created = await deps.registry.for(scope.info).create(ns, obj, scope.ctx);
+    created = await deps.registry.for(scope.info).create(ns, recorded, scope.ctx);
   } catch (e) {
-    deps.released?.(scope, obj);
+    deps.released?.(scope, recorded);
     throw e;
   }
-  if (scope.ctx.dryRun) deps.released?.(scope, obj);
+  if (scope.ctx.dryRun) deps.released?.(scope, recorded);
   respond(res, scope, 201, created);
 }
 

@@ -350,6 +350,23 @@ export class GenericStore {
   }
 
   /**
+   * A create's managedFields entry, recorded before admission mutates the object (as upstream's
+   * create handler does), so fields admission adds (tokens' volumes, tolerations) are nobody's.
+   * The store's own create then leaves managedFields alone.
+   */
+  recordCreate(obj: KObject, ctx: RequestContext): KObject {
+    if (ctx.fieldManager === undefined || ctx.applied) return obj;
+    const recorded = recordUpdateManagedFields(undefined, obj, {
+      manager: ctx.fieldManager,
+      apiVersion: this.apiVersion,
+      now: rfc3339(ctx.now),
+      ignored: this.info.subresources.includes("status") ? ["status"] : undefined,
+    }) as KObject;
+    ctx.applied = true;
+    return recorded;
+  }
+
+  /**
    * The managedFields bookkeeping of a write that is not an apply (an Update entry for its manager),
    * then the encoding's dropping of empty fields, which must come after: `managedFields: []` resets.
    */
