@@ -197,6 +197,37 @@ describe("kubectl auth can-i", () => {
   });
 });
 
+test("kubectl auth reconcile creates roles and bindings, then adds the rules they miss", async () => {
+  const manifest = (verbs: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: rec, namespace: team}
+rules:
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [${verbs}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rec, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: rec}
+subjects:
+- {kind: User, apiGroup: rbac.authorization.k8s.io, name: erin}
+`;
+  assert.match(
+    await admin.ok(["auth", "reconcile", "-f", "-"], { input: manifest("get") }),
+    /role\.rbac\.authorization\.k8s\.io\/rec reconciled/,
+  );
+  assert.equal(
+    (await admin.run(["auth", "can-i", "delete", "configmaps", "-n", "team", "--as=erin"])).stdout.trim(),
+    "no",
+  );
+  await admin.ok(["auth", "reconcile", "-f", "-"], { input: manifest("get, delete") });
+  assert.equal(
+    (await admin.ok(["auth", "can-i", "delete", "configmaps", "-n", "team", "--as=erin"])).trim(),
+    "yes",
+  );
+});
+
 describe("impersonation", () => {
   test("the admin acts as another user with --as and --as-group", async () => {
     assert.equal(
