@@ -62,6 +62,8 @@ try {
     subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: user }],
   });
   await post("/api/v1/namespaces", { metadata: { name: "list100" } });
+  // ServiceAccount admission needs the account, and no controller manager runs here to make it.
+  await post("/api/v1/namespaces/list100/serviceaccounts", { metadata: { name: "default" } });
   // Without the controller manager nothing fills the aggregated roles (edit, view): bind plain ones.
   await post("/apis/rbac.authorization.k8s.io/v1/clusterroles", {
     metadata: { name: "pod-writer" },

@@ -262,6 +262,15 @@ async function benchBackend(name: string, args: string[], seconds: number): Prom
     // Pods to GET, and 100 pods to LIST, in their own namespace.
     const agent = new Agent({ keepAlive: true, ca: c.ca, cert: c.cert, key: c.key });
     await send(c, agent, "POST", "/api/v1/namespaces", JSON.stringify({ metadata: { name: "list100" } }));
+    // With the controller manager off nothing makes the namespace's default account, which
+    // ServiceAccount admission requires of every pod.
+    await send(
+      c,
+      agent,
+      "POST",
+      "/api/v1/namespaces/list100/serviceaccounts",
+      JSON.stringify({ metadata: { name: "default" } }),
+    );
     for (let i = 0; i < 100; i++)
       await send(c, agent, "POST", "/api/v1/namespaces/list100/pods", podBody(`l-${i}`));
     agent.destroy();

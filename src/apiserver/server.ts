@@ -82,7 +82,7 @@ import { attributesOf, forbiddenError } from "./auth/attributes.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { impersonate } from "./auth/impersonation.ts";
 import { guardEscalation } from "./auth/escalation.ts";
-import type { ServiceAccountTokens, TokenClaims } from "./auth/service-account-tokens.ts";
+import type { LegacyClaims, ServiceAccountTokens, TokenClaims } from "./auth/service-account-tokens.ts";
 import { handleTokenRequest } from "./handlers/token-request.ts";
 import { parseBody, requestContentType } from "./handlers/decode.ts";
 import { ServiceAccountCache, admitPodServiceAccount } from "./service-account-admission.ts";
@@ -340,9 +340,31 @@ export class ApiServer {
     const tokens = this.deps.serviceAccountTokens;
     const auth = req.headers.authorization;
     if (user || !tokens || !auth || !/^bearer /i.test(auth)) return user;
-    const checked = tokens.verify(auth.slice(7).trim(), tokens.apiAudiences, this.deps.clock.now());
+    const token = auth.slice(7).trim();
+    const legacy = tokens.verifyLegacy(token);
+    if (legacy) return this.legacyServiceAccountUser(legacy, token);
+    const checked = tokens.verify(token, tokens.apiAudiences, this.deps.clock.now());
     if ("error" in checked) return undefined;
     return (await this.serviceAccountUser(checked.claims)) ?? undefined;
+  }
+
+  /** A Secret's token: valid while the Secret holds it and its account exists with the same uid. */
+  private async legacyServiceAccountUser(claims: LegacyClaims, token: string): Promise<UserInfo | undefined> {
+    const ns = claims["kubernetes.io/serviceaccount/namespace"];
+    const secret = await this.registry
+      .get("", "secrets")!
+      .tryGet(ns, claims["kubernetes.io/serviceaccount/secret.name"]);
+    const held = (secret as { data?: Record<string, string> } | undefined)?.data?.token;
+    if (!held || Buffer.from(held, "base64").toString() !== token) return undefined;
+    const sa = await this.registry
+      .get("", "serviceaccounts")!
+      .tryGet(ns, claims["kubernetes.io/serviceaccount/service-account.name"]);
+    if (!sa || sa.metadata?.uid !== claims["kubernetes.io/serviceaccount/service-account.uid"])
+      return undefined;
+    return {
+      name: claims.sub,
+      groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"],
+    };
   }
 
   /** The user a token's claims stand for, while its service account and bound object exist. */
@@ -375,7 +397,9 @@ export class ApiServer {
     const audiences = spec.audiences?.length ? spec.audiences : (tokens?.apiAudiences ?? []);
     let user: UserInfo | undefined;
     const fixed = this.deps.tokens.lookup(token);
+    const legacy = tokens?.verifyLegacy(token);
     if (fixed) user = { ...fixed, groups: [...fixed.groups, "system:authenticated"] };
+    else if (legacy) user = await this.legacyServiceAccountUser(legacy, token);
     else if (tokens) {
       const checked = tokens.verify(token, audiences, this.deps.clock.now());
       if (!("error" in checked)) {

@@ -303,7 +303,11 @@ export async function runServer(argv: string[]): Promise<number> {
     client,
     clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
-    options: { ...controllerOptions, rootCaPem: pki.caCertPem },
+    options: {
+      ...controllerOptions,
+      rootCaPem: pki.caCertPem,
+      issueLegacyToken: (ns, sa, secret) => serviceAccountTokens.issueLegacy(ns, sa, secret),
+    },
     kubelets: apiserver.kubelets,
     controllers: controllers.filter((c) =>
       c.name === "scheduler" ? !f["disable-scheduler"] : !f["disable-controller-manager"],

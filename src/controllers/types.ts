@@ -33,6 +33,12 @@ export interface ControllerOptions {
   serviceLbPool?: string[];
   /** The cluster CA in PEM, published in every namespace as kube-root-ca.crt. */
   rootCaPem?: string;
+  /** Signs a legacy service-account token for a `kubernetes.io/service-account-token` Secret. */
+  issueLegacyToken?: (
+    namespace: string,
+    serviceAccount: { name: string; uid: string },
+    secret: string,
+  ) => string;
 }
 
 export const defaultControllerOptions: ControllerOptions = {

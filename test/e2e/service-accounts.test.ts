@@ -142,6 +142,40 @@ test("tampered, foreign-audience and unbound tokens get 401, and so does a delet
   await unauthorized(good, "account deleted");
 });
 
+test("a service-account-token Secret gets a legacy token that works while the Secret holds it", async () => {
+  await admin.ok(["create", "sa", "legacy"]);
+  await admin.ok(["apply", "-f", "-"], {
+    input: `apiVersion: v1
+kind: Secret
+metadata:
+  name: legacy-token
+  annotations:
+    kubernetes.io/service-account.name: legacy
+type: kubernetes.io/service-account-token
+`,
+  });
+  const secret = await eventually("the token filled in", async () => {
+    const s = JSON.parse(await admin.ok(["get", "secret", "legacy-token", "-o", "json"])) as {
+      data?: Record<string, string>;
+      metadata: { annotations: Record<string, string> };
+    };
+    return s.data?.token ? s : undefined;
+  });
+  const decode = (k: string) => Buffer.from(secret.data![k]!, "base64").toString();
+  assert.equal(decode("namespace"), "default");
+  assert.equal(decode("ca.crt"), readFileSync(join(server.dataDir, "tls", "ca.crt"), "utf8"));
+  const uid = (await admin.ok(["get", "sa", "legacy", "-o", "jsonpath={.metadata.uid}"])).trim();
+  assert.equal(secret.metadata.annotations["kubernetes.io/service-account.uid"], uid);
+  const token = decode("token");
+  assert.match(
+    await withToken(token).ok(["auth", "whoami"]),
+    /Username\s+system:serviceaccount:default:legacy/,
+  );
+  await admin.ok(["delete", "secret", "legacy-token"]);
+  const r = await withToken(token).run(["get", "--raw", "/api"]);
+  assert.match(r.stderr, /Unauthorized/);
+});
+
 test("TokenReview answers for service-account tokens and the static ones", async () => {
   const api = new Api(server.kubeconfig);
   await admin.ok(["create", "sa", "reviewed"]);

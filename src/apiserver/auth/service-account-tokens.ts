@@ -50,6 +50,18 @@ export function ensureServiceAccountKey(tlsDir: string): KeyObject {
   return privateKey;
 }
 
+export const LEGACY_ISSUER = "kubernetes/serviceaccount";
+
+/** The claims of a legacy token (a `kubernetes.io/service-account-token` Secret's): no expiry. */
+export interface LegacyClaims {
+  iss: typeof LEGACY_ISSUER;
+  sub: string;
+  "kubernetes.io/serviceaccount/namespace": string;
+  "kubernetes.io/serviceaccount/secret.name": string;
+  "kubernetes.io/serviceaccount/service-account.name": string;
+  "kubernetes.io/serviceaccount/service-account.uid": string;
+}
+
 export class ServiceAccountTokens {
   readonly issuer: string;
   private readonly key: KeyObject;
@@ -101,6 +113,54 @@ export class ServiceAccountTokens {
     const body = b64url(JSON.stringify(claims));
     const sig = sign("sha256", Buffer.from(`${head}.${body}`), { key: this.key, dsaEncoding: "ieee-p1363" });
     return { token: `${head}.${body}.${b64url(sig)}`, claims };
+  }
+
+  /** The token the tokens controller writes into a service-account-token Secret. */
+  issueLegacy(namespace: string, serviceAccount: { name: string; uid: string }, secretName: string): string {
+    const claims: LegacyClaims = {
+      iss: LEGACY_ISSUER,
+      "kubernetes.io/serviceaccount/namespace": namespace,
+      "kubernetes.io/serviceaccount/secret.name": secretName,
+      "kubernetes.io/serviceaccount/service-account.name": serviceAccount.name,
+      "kubernetes.io/serviceaccount/service-account.uid": serviceAccount.uid,
+      sub: `system:serviceaccount:${namespace}:${serviceAccount.name}`,
+    };
+    return this.sign(claims);
+  }
+
+  private sign(claims: object): string {
+    const head = b64url(JSON.stringify({ alg: "ES256", kid: this.kid }));
+    const body = b64url(JSON.stringify(claims));
+    const sig = sign("sha256", Buffer.from(`${head}.${body}`), { key: this.key, dsaEncoding: "ieee-p1363" });
+    return `${head}.${body}.${b64url(sig)}`;
+  }
+
+  /** A legacy Secret token's claims when this cluster signed it; the caller checks the Secret still holds it. */
+  verifyLegacy(token: string): LegacyClaims | undefined {
+    const claims = this.signedClaims(token) as LegacyClaims | undefined;
+    if (!claims || claims.iss !== LEGACY_ISSUER) return undefined;
+    if (!claims["kubernetes.io/serviceaccount/secret.name"] || !claims.sub) return undefined;
+    return claims;
+  }
+
+  private signedClaims(token: string): Record<string, unknown> | undefined {
+    const parts = token.split(".");
+    if (parts.length !== 3) return undefined;
+    try {
+      const head = JSON.parse(Buffer.from(parts[0]!, "base64url").toString()) as { alg?: string };
+      if (head.alg !== "ES256") return undefined;
+      const ok = verify(
+        "sha256",
+        Buffer.from(`${parts[0]}.${parts[1]}`),
+        { key: this.publicKey, dsaEncoding: "ieee-p1363" },
+        Buffer.from(parts[2]!, "base64url"),
+      );
+      return ok
+        ? (JSON.parse(Buffer.from(parts[1]!, "base64url").toString()) as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { refFor } from "../refs.ts";
 import type { ControllerRegistration } from "../types.ts";
 import { RootCaPublisher, ServiceAccountsController } from "./namespace-defaults.ts";
+import { TokensController } from "./tokens-controller.ts";
 
 export const serviceAccountControllers: ControllerRegistration[] = [
   {
@@ -25,5 +26,16 @@ export const serviceAccountControllers: ControllerRegistration[] = [
         },
         ctx.options.rootCaPem ?? "",
       ),
+  },
+  {
+    name: "serviceaccount-token",
+    create: (ctx) =>
+      new TokensController({
+        client: ctx.client,
+        secrets: ctx.informers.for(refFor("", "secrets")),
+        caPem: ctx.options.rootCaPem ?? "",
+        issue: ctx.options.issueLegacyToken ?? (() => ""),
+        logger: ctx.logger,
+      }),
   },
 ];
