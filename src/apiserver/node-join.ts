@@ -88,14 +88,19 @@ export async function handleNodeJoin(
     });
   const ips = (body.ips ?? []).filter((ip) => isIP(ip));
   try {
-    const { client, serving } = issueNodeCerts(pki, {
+    const { client, network, serving } = issueNodeCerts(pki, {
       nodeName: name,
       ips,
       hostnames: body.hostnames ?? [],
       clientPublicKeyPem: body.clientPublicKey,
       servingPublicKeyPem: body.servingPublicKey,
     });
-    json(res, 200, { ca: pki.caCertPem, clientCert: client.certPem, servingCert: serving.certPem });
+    json(res, 200, {
+      ca: pki.caCertPem,
+      clientCert: client.certPem,
+      networkCert: network.certPem,
+      servingCert: serving.certPem,
+    });
   } catch (e) {
     json(res, 400, { message: `the public keys could not be read: ${(e as Error).message}` });
   }

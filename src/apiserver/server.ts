@@ -78,6 +78,9 @@ import { type HealthState, serveHealth } from "./health.ts";
 import { handleSelfSubjectReview } from "./handlers/self-subject-review.ts";
 import { RbacCache } from "./auth/rbac-cache.ts";
 import { Authorizer } from "./auth/authorizer.ts";
+import { NodeAuthorizer, nodeIdentity } from "./auth/node-authorizer.ts";
+import { NodeGraph } from "./auth/node-graph.ts";
+import { NodeRestriction } from "./auth/node-restriction.ts";
 import { attributesOf, forbiddenError } from "./auth/attributes.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { impersonate } from "./auth/impersonation.ts";
@@ -146,6 +149,8 @@ export class ApiServer {
   private readonly rbac: RbacCache;
   private readonly serviceAccounts: ServiceAccountCache;
   private readonly authorizer: Authorizer;
+  private readonly nodeGraph: NodeGraph;
+  private readonly nodeRestriction: NodeRestriction;
   private stopping = false;
   private readonly health: HealthState = {
     ready: () => this.ready,
@@ -173,7 +178,9 @@ export class ApiServer {
     this.namespaces = new NamespaceCache(this.registry.namespaces);
     this.rbac = new RbacCache(store, deps.logger);
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
-    this.authorizer = new Authorizer(this.rbac);
+    this.nodeGraph = new NodeGraph(store, deps.logger);
+    this.authorizer = new Authorizer(this.rbac, new NodeAuthorizer(this.nodeGraph));
+    this.nodeRestriction = new NodeRestriction(this.nodeGraph, this.registry.get("", "pods")!);
     this.tolerationSeconds = deps.config.defaultTolerationSeconds ?? { notReady: 300, unreachable: 300 };
     this.allocator = new ServiceAllocator({
       serviceCidr: deps.config.serviceCidr ?? "10.43.0.0/16",
@@ -214,6 +221,7 @@ export class ApiServer {
     await this.broadcaster.start(signal);
     await this.namespaces.follow(this.broadcaster, signal);
     await this.rbac.follow(this.broadcaster, signal);
+    await this.nodeGraph.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
     const { tls, bindAddress, port } = this.deps.config;
     const server = createServer(
@@ -633,6 +641,7 @@ export class ApiServer {
       if (w) warnings.push(w);
     }
     checkQueryParams(info.verb, info.subresource, query);
+    const node = nodeIdentity(user);
     const dryRun = query.getAll("dryRun");
     if (dryRun.some((d) => d !== "All"))
       throw new StatusError(
@@ -655,11 +664,14 @@ export class ApiServer {
         admitObject:
           served.info.group === "rbac.authorization.k8s.io"
             ? (obj) => guardEscalation(this.authorizer, this.rbac, user, served.info.resource, obj)
-            : undefined,
+            : node !== undefined && served.info.group === "" && served.info.resource === "nodes"
+              ? (obj, old) => old && this.nodeRestriction.admitNodeUpdate(node, obj, old)
+              : undefined,
       },
       headers: req.headers,
       body,
     };
+    if (node !== undefined) await this.nodeRestriction.admit(node, info, decodedBody(scope));
     await this.dispatch(scope, served, res);
   }
 
@@ -746,5 +758,16 @@ export class ApiServer {
       default:
         throw methodNotAllowed(verb, qr);
     }
+  }
+}
+
+/** The request body as NodeRestriction reads it (JSON, YAML or protobuf); the handler refuses bad ones. */
+function decodedBody(scope: RequestScope): Record<string, any> | undefined {
+  if (!scope.body?.length) return undefined;
+  try {
+    const v: unknown = parseBody(requestContentType(scope), scope.body, undefined);
+    return v && typeof v === "object" ? (v as Record<string, any>) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -4,11 +4,13 @@ import { join } from "node:path";
 import { caHash, parseJoinToken } from "../apiserver/node-join.ts";
 import { newKeyPair } from "../apiserver/pki/index.ts";
 
-/** What an agent keeps in DATA-DIR/agent: the cluster CA and its node's two certificates. */
+/** What an agent keeps in DATA-DIR/agent: the cluster CA and its node's certificates. */
 export interface NodeIdentity {
   ca: string;
   clientCert: string;
   clientKey: string;
+  /** system:kube-proxy's, for the node's service proxy, DNS and Ingress controller (same key). */
+  networkCert: string;
   servingCert: string;
   servingKey: string;
 }
@@ -46,6 +48,7 @@ const files = {
   ca: "server-ca.crt",
   clientCert: "client-kubelet.crt",
   clientKey: "client-kubelet.key",
+  networkCert: "client-kube-proxy.crt",
   servingCert: "serving-kubelet.crt",
   servingKey: "serving-kubelet.key",
 } as const;
@@ -98,14 +101,14 @@ export async function joinCluster(input: {
   }).catch((e: unknown) => {
     throw new JoinError(`cannot reach the server at ${input.server}: ${(e as Error).message}`);
   });
-  let answer: { message?: string; clientCert?: string; servingCert?: string };
+  let answer: { message?: string; clientCert?: string; networkCert?: string; servingCert?: string };
   try {
     answer = JSON.parse(res.body) as typeof answer;
   } catch {
     answer = {};
   }
   if (res.status === 401) throw new JoinError(`the server refused the join token: ${answer.message ?? ""}`);
-  if (res.status !== 200 || !answer.clientCert || !answer.servingCert)
+  if (res.status !== 200 || !answer.clientCert || !answer.networkCert || !answer.servingCert)
     throw new JoinError(
       `the server did not issue node certificates (${res.status}): ${answer.message ?? res.body}`,
     );
@@ -113,6 +116,7 @@ export async function joinCluster(input: {
     ca,
     clientCert: answer.clientCert,
     clientKey: client.keyPem,
+    networkCert: answer.networkCert,
     servingCert: answer.servingCert,
     servingKey: serving.keyPem,
   };
@@ -131,6 +135,7 @@ function readKept(dir: string, nodeName: string): NodeIdentity | undefined {
     ca: r(files.ca),
     clientCert: r(files.clientCert),
     clientKey: r(files.clientKey),
+    networkCert: r(files.networkCert),
     servingCert: r(files.servingCert),
     servingKey: r(files.servingKey),
   };

@@ -87,9 +87,17 @@ export async function runAgent(argv: string[]): Promise<number> {
     key: id.clientKey,
     userAgent: `kubelet/${options.nodeName}`,
   });
+  const networkClient = new RestClient({
+    server: url.origin,
+    ca: id.ca,
+    cert: id.networkCert,
+    key: id.clientKey,
+    userAgent: `kube-proxy/${options.nodeName}`,
+  });
   const agent = runNodeAgent(
     {
       client,
+      networkClient,
       options,
       tls: { cert: id.servingCert, key: id.servingKey, ca: id.ca },
       logger,
@@ -100,6 +108,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   await stopped;
   await Promise.race([agent, new Promise((r) => setTimeout(r, 10_000).unref())]);
   client.close();
+  networkClient.close();
   logger.info("stopped");
   return 0;
 }

@@ -1,3 +1,4 @@
+import { forbiddenNodeLabels, KUBELET_LABELS } from "../apiserver/auth/node-restriction.ts";
 import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { hostIPv4 } from "../apiserver/allocators/index.ts";
@@ -100,6 +101,12 @@ export function parseLabels(list: string[]): Record<string, string> {
       );
     out[k] = v;
   }
+  // The kubelet's own check: NodeRestriction would refuse the registration anyway.
+  const unknown = forbiddenNodeLabels(Object.keys(out));
+  if (unknown.length)
+    throw new UsageError(
+      `unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-label: [${unknown.join(" ")}]; labels in the 'kubernetes.io' namespace must begin with an allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically allowed set (${[...KUBELET_LABELS].join(", ")})`,
+    );
   return out;
 }
 

@@ -20,7 +20,10 @@ import { realClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 
 export interface NodeAgentInput {
+  /** The kubelet's: the node's identity (system:node:NAME). */
   client: ApiClient;
+  /** The service proxy's, cluster DNS's and Ingress controller's reads (system:kube-proxy). */
+  networkClient: ApiClient;
   options: KubeletOptions;
   /** The kubelet API's serving certificate and the cluster CA its callers' certificates are checked against. */
   tls: { cert: string; key: string; ca: string };
@@ -60,8 +63,8 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
   const root = process.getuid?.() === 0;
   const { http: httpPort, https: httpsPort } = ingressPorts(input.options, root);
   const mode = input.options.proxyMode ?? (root ? "iptables" : "userspace");
-  const informers = serviceInformers(input.client, logger);
-  const nodes = new Informer({ client: input.client, ref: refFor("", "nodes"), logger });
+  const informers = serviceInformers(input.networkClient, logger);
+  const nodes = new Informer({ client: input.networkClient, ref: refFor("", "nodes"), logger });
   for (const inf of [informers.services, informers.slices, nodes]) void inf.run(signal);
   // Without root no address can be added: pool addresses are announced by the nodes that are root.
   let userspace: UserspaceProxier | undefined;
@@ -82,7 +85,7 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
     );
   const ingressLogger = input.logger.with({ component: "ingress", node });
   const ingress = new IngressNode({
-    client: input.client,
+    client: input.networkClient,
     logger: ingressLogger,
     informers,
     nodeName: node,
@@ -121,7 +124,7 @@ function runNetwork(input: NodeAgentInput, signal: AbortSignal): Promise<unknown
           );
       },
       recorder: new EventRecorder({
-        client: input.client,
+        client: input.networkClient,
         component: "kube-proxy",
         clock: realClock,
         logger,

@@ -10,6 +10,7 @@ import { ServiceAccountTokens, ensureServiceAccountKey } from "../apiserver/auth
 import { ensurePki, writeKubeconfig } from "../apiserver/pki/index.ts";
 import { Compactor } from "../storage/compactor.ts";
 import { RestClient } from "../client/rest-client.ts";
+import { refFor } from "../controllers/refs.ts";
 import { InProcessTransport } from "../client/in-process-transport.ts";
 import { hostIPv4, KubernetesServiceReconciler } from "../apiserver/allocators/index.ts";
 import { ControllerManager } from "../controllers/manager.ts";
@@ -33,6 +34,7 @@ import { ensureJoinToken } from "../apiserver/node-join.ts";
 import { nodeFlags, parseCidrFlag, parseNodeFlags } from "./node-flags.ts";
 import { ipToInt, parseCidr } from "../kubelet/ip-allocator.ts";
 import { runNodeAgent } from "./run-node.ts";
+import { NODE_NETWORK_GROUP } from "../apiserver/auth/bootstrap-roles.ts";
 import { parseAddressPool } from "../controllers/servicelb/address-pool.ts";
 
 export const serverFlags: FlagSpec[] = [
@@ -221,13 +223,7 @@ export async function runServer(argv: string[]): Promise<number> {
   const compactionMs = parseDuration(String(f["compaction-interval"]));
   const controllerOptions = parseControllerOptions(f);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  // The server's own node is a control-plane node (k3s's labels).
-  const nodeOptions = f["disable-agent"]
-    ? undefined
-    : parseNodeFlags(f, dataDir, {
-        "node-role.kubernetes.io/control-plane": "true",
-        "node-role.kubernetes.io/master": "true",
-      });
+  const nodeOptions = f["disable-agent"] ? undefined : parseNodeFlags(f, dataDir);
 
   const clientHost = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
   const sans = [hostname(), ...(f["tls-san"] as string[]), "10.43.0.1"];
@@ -332,15 +328,27 @@ export async function runServer(argv: string[]): Promise<number> {
       }),
       userAgent: `kubelet/${nodeOptions.nodeName}`,
     });
+    const networkClient = new RestClient({
+      transport: new InProcessTransport(apiserver, {
+        name: "system:kube-proxy",
+        groups: [NODE_NETWORK_GROUP, "system:authenticated"],
+      }),
+      userAgent: `kube-proxy/${nodeOptions.nodeName}`,
+    });
     nodeAgent = runNodeAgent(
       {
         client: nodeClient,
+        networkClient,
         options: nodeOptions,
         tls: { cert: certs.serving.certPem, key: certs.serving.keyPem, ca: pki.caCertPem },
         logger,
       },
       controller.signal,
-    ).finally(() => nodeClient.close());
+    ).finally(() => {
+      nodeClient.close();
+      networkClient.close();
+    });
+    void labelControlPlane(client, nodeOptions.nodeName, controller.signal);
   }
   logger.info("skiff is ready", {
     address: `https://${host}:${boundPort}`,
@@ -357,4 +365,23 @@ export async function runServer(argv: string[]): Promise<number> {
   await store.close();
   logger.info("stopped");
   return 0;
+}
+
+/**
+ * The server's own node is a control-plane node (k3s's labels). NodeRestriction keeps a kubelet
+ * from giving itself node-role labels, so the server sets them, as k3s does, once the Node exists.
+ */
+async function labelControlPlane(client: RestClient, name: string, signal: AbortSignal): Promise<void> {
+  const labels = {
+    "node-role.kubernetes.io/control-plane": "true",
+    "node-role.kubernetes.io/master": "true",
+  };
+  while (!signal.aborted) {
+    try {
+      await client.patch(refFor("", "nodes"), "", name, { metadata: { labels } }, "merge");
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

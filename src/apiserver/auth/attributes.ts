@@ -37,7 +37,7 @@ export function attributesOf(method: string, path: string, info: RequestInfo, us
     apiGroup: info.group,
     resource: info.resource,
     subresource: info.subresource,
-    name: info.name,
+    name: info.name || info.selectedName || "",
     path,
   };
 }

@@ -1,57 +1,14 @@
-// Authorization of every request, as kube-apiserver's chain with `--authorization-mode=RBAC`:
-// system:masters may do anything (the privileged-group authorizer), everyone else what a
-// ClusterRoleBinding, or a RoleBinding in the request's namespace, grants them
+// Authorization of every request, as kube-apiserver's chain with `--authorization-mode=Node,RBAC`:
+// system:masters may do anything (the privileged-group authorizer), nodes what the Node authorizer
+// allows, everyone else what a ClusterRoleBinding, or a RoleBinding in the request's namespace,
+// grants them
 // (plugin/pkg/auth/authorizer/rbac: RuleAllows, VerbMatches, ResourceMatches, NonResourceURLMatches).
 import type { UserInfo } from "../registry/strategy.ts";
 import type { Binding, PolicyRule, RbacCache } from "./rbac-cache.ts";
+import { type Attributes, type Decision, ruleAllows } from "./rules.ts";
+import type { NodeAuthorizer } from "./node-authorizer.ts";
 
-export interface Attributes {
-  user: UserInfo;
-  verb: string;
-  isResource: boolean;
-  namespace: string;
-  apiGroup: string;
-  resource: string;
-  subresource: string;
-  name: string;
-  /** For non-resource requests. */
-  path: string;
-}
-
-export interface Decision {
-  allowed: boolean;
-  /** Why: the binding that allowed it, or the RBAC errors met (missing roles) on a refusal. */
-  reason: string;
-}
-
-const has = (list: readonly string[] | undefined, v: string) =>
-  !!list && (list.includes("*") || list.includes(v));
-
-function resourceMatches(rule: PolicyRule, combined: string, subresource: string): boolean {
-  for (const r of rule.resources ?? []) {
-    if (r === "*" || r === combined) return true;
-    if (subresource && r.length === subresource.length + 2 && r.startsWith("*/") && r.endsWith(subresource))
-      return true;
-  }
-  return false;
-}
-
-function nonResourceMatches(rule: PolicyRule, path: string): boolean {
-  for (const u of rule.nonResourceURLs ?? []) {
-    if (u === "*" || u === path) return true;
-    if (u.endsWith("*") && path.startsWith(u.slice(0, -1))) return true;
-  }
-  return false;
-}
-
-export function ruleAllows(a: Attributes, rule: PolicyRule): boolean {
-  if (!has(rule.verbs, a.verb)) return false;
-  if (!a.isResource) return nonResourceMatches(rule, a.path);
-  const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  if (!has(rule.apiGroups, a.apiGroup) || !resourceMatches(rule, combined, a.subresource)) return false;
-  const names = rule.resourceNames ?? [];
-  return names.length === 0 || names.includes(a.name);
-}
+export { type Attributes, type Decision, ruleAllows } from "./rules.ts";
 
 /** The subject index keys a user answers to: its name and every group. */
 export function userKeys(user: UserInfo): string[] {
@@ -70,14 +27,27 @@ function describeSubject(b: Binding, user: UserInfo): string {
 
 export class Authorizer {
   private readonly rbac: RbacCache;
+  private readonly nodes?: NodeAuthorizer;
 
-  constructor(rbac: RbacCache) {
+  constructor(rbac: RbacCache, nodes?: NodeAuthorizer) {
     this.rbac = rbac;
+    this.nodes = nodes;
   }
 
-  /** The decision; `explain` also words the allowing binding (reviews show it, requests need not). */
+  /**
+   * The decision of the chain Node, RBAC; `explain` also words the allowing binding (reviews show
+   * it, requests need not). A refusal's reasons are the Node authorizer's and RBAC's, one per line.
+   */
   authorize(a: Attributes, explain = false): Decision {
     if (a.user.groups.includes("system:masters")) return { allowed: true, reason: "" };
+    const node = this.nodes?.authorize(a);
+    if (node?.allowed) return node;
+    const decision = this.authorizeRbac(a, explain);
+    if (decision.allowed || !node?.reason) return decision;
+    return { allowed: false, reason: decision.reason ? `${node.reason}\n${decision.reason}` : node.reason };
+  }
+
+  private authorizeRbac(a: Attributes, explain: boolean): Decision {
     const keys = userKeys(a.user);
     const errors: string[] = [];
     for (const b of this.rbac.clusterRoleBindings.matching("", keys)) {

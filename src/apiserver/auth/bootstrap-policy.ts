@@ -72,6 +72,11 @@ export async function reconcileBootstrapPolicy(registry: Registry, clock: Clock)
         obj.aggregationRule = desired.aggregationRule;
         return true;
       }
+      if (r.replaceRules) {
+        if (JSON.stringify(obj.rules ?? []) === JSON.stringify(r.rules)) return true;
+        obj.rules = r.rules;
+        return true;
+      }
       const rules = (obj.rules as PolicyRule[] | undefined) ?? [];
       for (const want of r.rules) if (!rules.some((h) => sameRule(h, want))) rules.push(want);
       obj.rules = rules;
@@ -85,12 +90,15 @@ export async function reconcileBootstrapPolicy(registry: Registry, clock: Clock)
       kind: "ClusterRoleBinding",
       metadata: { name: b.name, labels: { ...BOOTSTRAP_LABELS }, annotations: { [AUTOUPDATE]: "true" } },
     };
-    Object.assign(desired, { roleRef: { apiGroup: GROUP, kind: "ClusterRole", name: b.role }, subjects });
+    Object.assign(desired, { roleRef: { apiGroup: GROUP, kind: "ClusterRole", name: b.role } });
+    if (subjects.length) Object.assign(desired, { subjects });
     await upsert(registry, "clusterrolebindings", b.name, ctx, desired, (live) => {
       const obj = live as Record<string, unknown>;
-      const have = (obj.subjects as Subject[] | undefined) ?? [];
+      const dropped = (s: Subject) => b.dropSubjects?.some((d) => d.kind === s.kind && d.name === s.name);
+      const have = ((obj.subjects as Subject[] | undefined) ?? []).filter((s) => !dropped(s));
       for (const s of subjects) if (!have.some((h) => h.kind === s.kind && h.name === s.name)) have.push(s);
-      obj.subjects = have;
+      if (have.length) obj.subjects = have;
+      else delete obj.subjects;
       return true;
     });
   }

@@ -1,6 +1,10 @@
 // Upstream's bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): the user-facing
 // roles with their aggregation labels, the discovery roles every user holds, and their bindings.
+import { nodeRules } from "./node-authorizer.ts";
 import type { PolicyRule } from "./rbac-cache.ts";
+
+/** The group of a node's service proxy, cluster DNS and Ingress controller (user system:kube-proxy). */
+export const NODE_NETWORK_GROUP = "system:skiff:node-network";
 
 const read = ["get", "list", "watch"];
 const write = ["create", "delete", "deletecollection", "patch", "update"];
@@ -17,6 +21,8 @@ export interface BootstrapRole {
   rules: PolicyRule[];
   /** The labels of the ClusterRoles whose rules this one gathers (aggregationRule). */
   aggregates?: string;
+  /** Reconciling sets the rules to these instead of adding the missing ones. */
+  replaceRules?: boolean;
 }
 
 const aggregate = (to: string) => `rbac.authorization.k8s.io/aggregate-to-${to}`;
@@ -212,22 +218,26 @@ export const bootstrapClusterRoles: BootstrapRole[] = [
     name: "system:public-info-viewer",
     rules: [urls(["/healthz", "/livez", "/readyz", "/version", "/version/"], ["get"])],
   },
-  // Nodes: skiff has no Node authorizer yet, so the nodes group holds what its node agents (kubelet,
-  // service proxy, ingress controller, DNS) read and write, as before the Node authorizer existed.
+  // The Node authorizer grants nodes these rules itself; the role is kept for those who bind it.
+  // Skiff's earlier releases gave nodes broader ones: they are replaced, not merged.
+  { name: "system:node", rules: nodeRules, replaceRules: true },
   {
-    name: "system:node",
+    name: "system:node-proxier",
     rules: [
-      rule(["*"], ["*"], read),
-      rule(
-        [""],
-        ["nodes", "nodes/status", "pods", "pods/status", "pods/eviction", "events"],
-        [...write, "create"],
-      ),
+      rule([""], ["endpoints", "services"], ["list", "watch"]),
+      rule([""], ["nodes"], read),
+      rule([""], ["events"], ["create", "patch", "update"]),
       rule(["events.k8s.io"], ["events"], ["create", "patch", "update"]),
-      rule(["coordination.k8s.io"], ["leases"], ["create", "delete", "get", "patch", "update"]),
-      rule([""], ["serviceaccounts/token"], ["create"]),
-      rule(["networking.k8s.io"], ["ingresses/status"], ["patch", "update"]),
-      rule([""], ["services/status"], ["patch", "update"]),
+      rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
+    ],
+  },
+  // What a skiff node's own cluster DNS and Ingress controller read beyond the service proxy's
+  // (k3s runs CoreDNS and Traefik with roles of their own for the same).
+  {
+    name: "system:skiff:node-network",
+    rules: [
+      rule(["networking.k8s.io"], ["ingressclasses", "ingresses"], ["list", "watch"]),
+      rule([""], ["secrets"], ["list", "watch"]),
     ],
   },
 ];
@@ -236,6 +246,8 @@ export interface BootstrapBinding {
   name: string;
   role: string;
   subjects: Array<{ kind: "User" | "Group"; name: string }>;
+  /** Subjects earlier releases bound that reconciling takes away. */
+  dropSubjects?: Array<{ kind: "User" | "Group"; name: string }>;
 }
 
 export const bootstrapClusterRoleBindings: BootstrapBinding[] = [
@@ -258,5 +270,21 @@ export const bootstrapClusterRoleBindings: BootstrapBinding[] = [
       { kind: "Group", name: "system:unauthenticated" },
     ],
   },
-  { name: "system:node", role: "system:node", subjects: [{ kind: "Group", name: "system:nodes" }] },
+  // Upstream binds nobody: nodes are authorized by the Node authorizer (and NodeRestriction).
+  {
+    name: "system:node",
+    role: "system:node",
+    subjects: [],
+    dropSubjects: [{ kind: "Group", name: "system:nodes" }],
+  },
+  {
+    name: "system:node-proxier",
+    role: "system:node-proxier",
+    subjects: [{ kind: "User", name: "system:kube-proxy" }],
+  },
+  {
+    name: "system:skiff:node-network",
+    role: "system:skiff:node-network",
+    subjects: [{ kind: "Group", name: NODE_NETWORK_GROUP }],
+  },
 ];

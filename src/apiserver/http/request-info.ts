@@ -15,6 +15,8 @@ export interface ResourceRequest {
   subresource: string;
   /** Path parts after the subresource (e.g. proxy paths). */
   rest: string[];
+  /** A list or watch of one object by `metadata.name=` field selector: the name authorization sees. */
+  selectedName?: string;
 }
 
 export interface NonResourceRequest {
@@ -96,7 +98,13 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   ) {
     verb = "connect";
   }
+  let selectedName: string | undefined;
+  if (verb === "list" || verb === "watch") {
+    const m = /(?:^|,)metadata\.name==?([^,]*)(?:,|$)/.exec(query.get("fieldSelector") ?? "");
+    if (m?.[1] && m[1] !== "." && m[1] !== ".." && !/[/%]/.test(m[1])) selectedName = m[1];
+  }
   return {
+    ...(selectedName ? { selectedName } : {}),
     isResource: true,
     verb,
     apiPrefix: prefix,

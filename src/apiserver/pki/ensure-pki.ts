@@ -245,14 +245,15 @@ export interface NodeCertRequest {
 }
 
 /**
- * A node's identity (client certificate for system:node:NAME in system:nodes) and the serving
- * certificate of its kubelet API, both from the cluster CA.
+ * A node's identity (client certificate for system:node:NAME in system:nodes), its network
+ * components' (system:kube-proxy) and the serving certificate of its kubelet API, all from the
+ * cluster CA.
  */
 export function issueNodeCerts(
   pki: Pki,
   req: NodeCertRequest,
   now: Date = new Date(),
-): { client: KeyPairPem; serving: KeyPairPem } {
+): { client: KeyPairPem; network: KeyPairPem; serving: KeyPairPem } {
   const ca = { certPem: pki.caCertPem, keyPem: pki.caKeyPem };
   const key = (pem?: string) => (pem ? createPublicKey(pem) : undefined);
   const client = issueLeaf(
@@ -265,11 +266,23 @@ export function issueNodeCerts(
     },
     now,
   );
+  // The node's service proxy, DNS and Ingress controller act as kube-proxy does upstream, with the
+  // same key as the kubelet (one machine, one key; k3s issues kube-proxy its own certificate too).
+  const network = issueLeaf(
+    ca,
+    {
+      commonName: "system:kube-proxy",
+      organizations: ["system:skiff:node-network"],
+      usage: "clientAuth",
+      publicKey: req.clientPublicKeyPem ? key(req.clientPublicKeyPem) : createPublicKey(client.keyPem),
+    },
+    now,
+  );
   const sans = classifyHosts([...req.ips, ...req.hostnames, req.nodeName, "localhost", "127.0.0.1"]);
   const serving = issueLeaf(
     ca,
     { commonName: req.nodeName, usage: "serverAuth", ...sans, publicKey: key(req.servingPublicKeyPem) },
     now,
   );
-  return { client, serving };
+  return { client, network: { certPem: network.certPem, keyPem: client.keyPem }, serving };
 }
