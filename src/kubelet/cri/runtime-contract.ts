@@ -222,6 +222,15 @@ export function runtimeContract(name: string, setUp: () => Promise<RuntimeFixtur
 
     it("stopping a container that ignores SIGTERM kills it at the timeout: exit code 137, reason Error", async () => {
       const { sandbox, id } = await running();
+      // Until the program runs, PID 1 is the runtime's own init, which SIGTERM does end (143).
+      const { log_path } = await f.runtime.containerStatus(id);
+      await until("the start line in the log file", async () => {
+        try {
+          return readFileSync(log_path, "utf8").includes("Kubia server starting...") || undefined;
+        } catch {
+          return undefined;
+        }
+      });
       const t0 = Date.now();
       await f.runtime.stopContainer(id, 1);
       const waited = Date.now() - t0;
