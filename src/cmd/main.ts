@@ -45,7 +45,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`Incorrect Usage: ${err.message}\n\n${help}`);
       process.exit(1);
     }
-    process.stderr.write(`skiff: ${(err as Error)?.stack ?? String(err)}\n`);
+    // Errors about the machine or its peers are said in one line; anything else is a bug: its stack.
+    if ((err as Error)?.name === "EtcdUnreachableError")
+      process.stderr.write(`skiff: ${(err as Error).message}\n`);
+    else process.stderr.write(`skiff: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);
   },
 );

@@ -51,8 +51,16 @@ export const serverFlags: FlagSpec[] = [
     name: "datastore-endpoint",
     type: "string",
     default: "",
-    usage: "etcd endpoints (http://HOST:PORT[,...]); default: SQLite in the data dir",
+    usage: "etcd endpoints (http[s]://HOST:PORT[,...]); default: SQLite in the data dir",
   },
+  {
+    name: "datastore-cafile",
+    type: "string",
+    default: "",
+    usage: "CA bundle that etcd's certificate is checked against",
+  },
+  { name: "datastore-certfile", type: "string", default: "", usage: "client certificate for etcd" },
+  { name: "datastore-keyfile", type: "string", default: "", usage: "the client certificate's key" },
   {
     name: "write-kubeconfig",
     alias: "o",
@@ -138,7 +146,21 @@ export const serverFlags: FlagSpec[] = [
   ...nodeFlags,
 ];
 
-async function openStore(endpoint: string, dataDir: string, logger: Logger): Promise<Store> {
+function readTlsFile(flag: string, file: string): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(resolve(expandHome(file)));
+  } catch (e) {
+    throw new UsageError(`cannot read --${flag} ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function openStore(
+  endpoint: string,
+  dataDir: string,
+  logger: Logger,
+  f: Record<string, unknown>,
+): Promise<Store> {
   if (!endpoint || endpoint.startsWith("sqlite://")) {
     const file = endpoint ? endpoint.slice("sqlite://".length) : join(dataDir, "db", "state.db");
     if (file !== ":memory:") mkdirSync(resolve(file, ".."), { recursive: true, mode: 0o700 });
@@ -152,10 +174,22 @@ async function openStore(endpoint: string, dataDir: string, logger: Logger): Pro
         `invalid --datastore-endpoint "${e}": expected http://HOST:PORT[,http://HOST:PORT...]`,
       );
   }
+  const tls = {
+    ca: readTlsFile("datastore-cafile", String(f["datastore-cafile"] ?? "")),
+    cert: readTlsFile("datastore-certfile", String(f["datastore-certfile"] ?? "")),
+    key: readTlsFile("datastore-keyfile", String(f["datastore-keyfile"] ?? "")),
+  };
+  if (!tls.cert !== !tls.key)
+    throw new UsageError("--datastore-certfile and --datastore-keyfile are given together");
+  if ((tls.ca || tls.cert) && endpoints.some((e) => e.startsWith("http://")))
+    throw new UsageError("--datastore-cafile/--datastore-certfile need https:// etcd endpoints");
   logger.info("using etcd datastore", { endpoints });
   // gRPC is loaded only for etcd: it costs start-up time and memory the SQLite default does not need.
   const { EtcdStore } = await import("../storage/etcd/etcd-store.ts");
-  return EtcdStore.connect(endpoints.map((e) => e.replace(/^https?:\/\//, "").replace(/\/$/, "")));
+  return EtcdStore.connect(
+    endpoints.map((e) => e.replace(/\/$/, "")),
+    { tls },
+  );
 }
 
 function parseControllerOptions(f: FlagValues): ControllerOptions {
@@ -236,7 +270,7 @@ export async function runServer(argv: string[]): Promise<number> {
   if (tokenFile) for (const t of parseTokenFile(readFileSync(tokenFile, "utf8"))) tokens.add(t.token, t.user);
 
   const joinToken = ensureJoinToken(join(dataDir, "token"), pki.caCertPem);
-  const store = await openStore(String(f["datastore-endpoint"]), dataDir, logger);
+  const store = await openStore(String(f["datastore-endpoint"]), dataDir, logger, f);
   const controller = new AbortController();
   // Signals are caught from the start, so a stop during start-up is as clean as any other.
   const stopped = stopOnSignal(logger, controller);

@@ -117,19 +117,30 @@ export function grpcMessage(err: unknown): string {
   return (err as { details?: string; message?: string } | null)?.details ?? String(err);
 }
 
+export interface EtcdTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 export class EtcdClient {
   private readonly conns: Connection[];
   private current = 0;
 
-  constructor(endpoints: string[]) {
+  constructor(endpoints: string[], tls: EtcdTls = {}) {
     if (endpoints.length === 0) throw new Error("etcd: no endpoints");
     const { KV, Watch } = loadServices();
     this.conns = endpoints.map((endpoint) => {
       const url = new URL(endpoint.includes("://") ? endpoint : `http://${endpoint}`);
-      if (url.protocol !== "http:")
-        throw new Error(`etcd: only plain http endpoints are supported, got ${endpoint}`);
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        throw new Error(`etcd: only http and https endpoints are supported, got ${endpoint}`);
       const address = url.host;
-      const creds = grpc.credentials.createInsecure();
+      // https: the CA given (else the system's), and the client certificate when given (k3s's
+      // --datastore-cafile/-certfile/-keyfile).
+      const creds =
+        url.protocol === "https:"
+          ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
+          : grpc.credentials.createInsecure();
       return {
         address,
         kv: new KV(address, creds, channelOptions) as unknown as Connection["kv"],

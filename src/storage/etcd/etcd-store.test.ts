@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startEtcd, type RunningEtcd } from "../../../test/support/etcd.ts";
 import { storeContract } from "../contract.ts";
-import { StorageError } from "../types.ts";
-import { EtcdStore } from "./etcd-store.ts";
+import { EtcdUnreachableError, EtcdStore } from "./etcd-store.ts";
 
 let etcd: RunningEtcd | undefined;
 before(async () => {
@@ -42,9 +41,11 @@ test("etcd: an unreachable endpoint is skipped for the next one", async () => {
   }
 });
 
-test("etcd: no reachable endpoint is Unavailable", async () => {
+test("etcd: no reachable endpoint at start is said with the endpoint and gRPC's reason", async () => {
   await assert.rejects(
     EtcdStore.connect(["http://127.0.0.1:1"]),
-    (err: unknown) => err instanceof StorageError && err.code === "Unavailable",
+    (err: unknown) =>
+      err instanceof EtcdUnreachableError &&
+      /^cannot reach etcd at http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/.test(err.message),
   );
 });

@@ -12,6 +12,7 @@ import {
   compareTarget,
   type DeleteRangeResponse,
   EtcdClient,
+  type EtcdTls,
   eventType,
   grpcMessage,
   isUnavailable,
@@ -44,12 +45,24 @@ export class EtcdStore implements Store {
     this.keyPrefix = keyPrefix;
   }
 
-  static async connect(endpoints: string[], opts: { keyPrefix?: string } = {}): Promise<EtcdStore> {
-    const store = new EtcdStore(new EtcdClient(endpoints), opts.keyPrefix ?? "");
+  static async connect(
+    endpoints: string[],
+    opts: { keyPrefix?: string; tls?: EtcdTls } = {},
+  ): Promise<EtcdStore> {
+    const store = new EtcdStore(new EtcdClient(endpoints, opts.tls), opts.keyPrefix ?? "");
     try {
       await store.currentRevision();
     } catch (err) {
+      // The gRPC detail says why (refused, a certificate etcd rejected, …): ask once more for it.
+      const detail = await store.client.kv("Range", { key: Buffer.from("/"), limit: 1 }).then(
+        () => "",
+        (e: unknown) => grpcMessage(e) || String(e),
+      );
       store.client.close();
+      if (err instanceof StorageError && err.code === "Unavailable")
+        throw new EtcdUnreachableError(
+          `cannot reach etcd at ${endpoints.join(", ")}: ${detail || "unavailable"}`,
+        );
       throw err;
     }
     return store;
@@ -339,4 +352,9 @@ function rangeEnd(key: Buffer): Buffer {
     }
   }
   return Buffer.from([0]);
+}
+
+/** No etcd endpoint answered at start (the server says so and exits). */
+export class EtcdUnreachableError extends Error {
+  override name = "EtcdUnreachableError";
 }
