@@ -133,11 +133,7 @@ export function defaultNodeName(): string {
   return hostname().toLowerCase();
 }
 
-export function parseNodeFlags(
-  f: FlagValues,
-  dataDir: string,
-  extraLabels: Record<string, string> = {},
-): KubeletOptions {
+export function parseNodeFlags(f: FlagValues, dataDir: string): KubeletOptions {
   const nodeName = String(f["node-name"] || defaultNodeName());
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName))
     throw new UsageError(`invalid --node-name "${nodeName}": a lowercase RFC 1123 name is required`);
@@ -162,7 +158,7 @@ export function parseNodeFlags(
     nodeName,
     nodeIP: ip,
     dataDir,
-    labels: { ...extraLabels, ...parseLabels(f["node-label"] as string[]) },
+    labels: parseLabels(f["node-label"] as string[]),
     taints: parseTaints(f["node-taint"] as string[]),
     containerRuntimeEndpoint: String(f["container-runtime-endpoint"] || "") || undefined,
     pauseImage: String(f["pause-image"] || defaultPauseImage),
