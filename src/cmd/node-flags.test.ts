@@ -29,4 +29,19 @@ describe("node flags", () => {
       /invalid --ingress-https-port 70000/,
     );
   });
+
+  it("renews the node Lease at a quarter of --node-lease-duration-seconds, as upstream's kubelet", () => {
+    const d = parseNodeFlags(flags({}), "/tmp/d");
+    assert.equal(d.leaseDurationSeconds, 40);
+    assert.equal(d.renewIntervalMs, 10_000);
+    assert.equal(
+      parseNodeFlags(flags({ "node-lease-duration-seconds": 8 }), "/tmp/d").renewIntervalMs,
+      2_000,
+    );
+    for (const bad of [0, -3, 1.5])
+      assert.throws(
+        () => parseNodeFlags(flags({ "node-lease-duration-seconds": bad }), "/tmp/d"),
+        new RegExp(`invalid --node-lease-duration-seconds ${bad}: a whole number of seconds`),
+      );
+  });
 });

@@ -80,6 +80,13 @@ export const nodeFlags: FlagSpec[] = [
       "how services are routed: iptables (kernel rules, needs root) or userspace (node and load-balancer ports proxied on the host); default: iptables as root, userspace otherwise",
   },
   {
+    name: "node-lease-duration-seconds",
+    type: "number",
+    default: 40,
+    usage:
+      "how long the node's Lease lasts; the kubelet renews it every quarter of that, so it must be shorter than the controller manager's --node-monitor-grace-period",
+  },
+  {
     name: "sync-frequency",
     type: "string",
     default: "1m",
@@ -151,6 +158,11 @@ export function parseNodeFlags(f: FlagValues, dataDir: string): KubeletOptions {
   const proxyMode = String(f["proxy-mode"] || "");
   if (proxyMode && proxyMode !== "iptables" && proxyMode !== "userspace")
     throw new UsageError(`invalid --proxy-mode "${proxyMode}": expected iptables or userspace`);
+  const leaseSeconds = Number(f["node-lease-duration-seconds"]);
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1)
+    throw new UsageError(
+      `invalid --node-lease-duration-seconds ${String(f["node-lease-duration-seconds"])}: a whole number of seconds of at least 1 is required`,
+    );
   const dns = (f["cluster-dns"] as string[]).flatMap((d) => d.split(",")).filter(Boolean);
   for (const d of dns)
     if (isIP(d) !== 4) throw new UsageError(`invalid --cluster-dns "${d}": an IPv4 address is required`);
@@ -170,6 +182,9 @@ export function parseNodeFlags(f: FlagValues, dataDir: string): KubeletOptions {
     clusterDNS: dns,
     clusterDomain: String(f["cluster-domain"] || "cluster.local"),
     resolvConf: String(f["resolv-conf"] || "/etc/resolv.conf"),
+    leaseDurationSeconds: leaseSeconds,
+    // Upstream's kubelet renews at a quarter of the lease's duration (10 s of 40 s).
+    renewIntervalMs: leaseSeconds * 250,
     syncFrequencyMs: parseDuration(String(f["sync-frequency"] || "1m")),
   };
 }

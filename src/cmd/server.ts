@@ -258,6 +258,17 @@ export async function runServer(argv: string[]): Promise<number> {
   const controllerOptions = parseControllerOptions(f);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeOptions = f["disable-agent"] ? undefined : parseNodeFlags(f, dataDir);
+  if (
+    nodeOptions?.renewIntervalMs &&
+    nodeOptions.renewIntervalMs >= controllerOptions.nodeMonitorGracePeriodMs
+  )
+    logger.warn(
+      "the node's Lease is renewed less often than --node-monitor-grace-period: healthy nodes will flap NotReady; shorten --node-lease-duration-seconds",
+      {
+        renewEvery: `${nodeOptions.renewIntervalMs / 1000}s`,
+        gracePeriod: `${controllerOptions.nodeMonitorGracePeriodMs / 1000}s`,
+      },
+    );
 
   const clientHost = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
   const sans = [hostname(), ...(f["tls-san"] as string[]), "10.43.0.1"];

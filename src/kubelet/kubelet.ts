@@ -56,6 +56,8 @@ export interface KubeletOptions {
   ingressHttpsPort?: number;
   /** kube-proxy's --proxy-mode: iptables (root's default) or userspace (everyone else's). */
   proxyMode?: "iptables" | "userspace";
+  /** The node Lease's leaseDurationSeconds (40). */
+  leaseDurationSeconds?: number;
   /** How often the Lease is renewed (10 s). */
   renewIntervalMs?: number;
   /** How often the runtime is relisted for changes (the generic PLEG's 1 s). */
@@ -151,6 +153,7 @@ export class Kubelet {
       health: () => this.health,
       images: () => this.nodeImages(),
       renewIntervalMs: deps.options.renewIntervalMs,
+      leaseDurationSeconds: deps.options.leaseDurationSeconds,
       annotations: {
         [RESERVED_PORTS_ANNOTATION]: reservedPortsValue(ingressPorts(deps.options, process.getuid?.() === 0)),
       },

@@ -79,6 +79,9 @@ const serverArgs = [
   "server1",
   "--node-monitor-grace-period",
   "8s",
+  // Renewed every 2 s, so that a healthy node never goes 8 s without a heartbeat.
+  "--node-lease-duration-seconds",
+  "8",
   "--default-not-ready-toleration-seconds",
   "3",
   "--default-unreachable-toleration-seconds",
@@ -212,7 +215,7 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
       await k.ok(["get", "lease", "server1", "-n", "kube-node-lease", "-o", "json"]),
     ) as { spec: { holderIdentity: string; leaseDurationSeconds: number } };
     assert.equal(lease.spec.holderIdentity, "server1");
-    assert.equal(lease.spec.leaseDurationSeconds, 40);
+    assert.equal(lease.spec.leaseDurationSeconds, 8, "--node-lease-duration-seconds");
   });
 
   it("kubectl create -f kubia-manual.yaml runs the pod; logs print the server's start line", async () => {
@@ -466,6 +469,7 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
         nodeName: "agent1",
         nodeIP: host.ip,
         dataDir: agentDir,
+        args: ["--node-lease-duration-seconds", "8"],
       });
     });
 
