@@ -95,6 +95,8 @@ export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.
 
 export interface ApiServerConfig {
   bindAddress: string;
+  /** More addresses to listen on, on the same port (the advertised one, for pods, when bound to loopback). */
+  extraBindAddresses?: string[];
   port: number;
   /** host:port clients should use, for legacy discovery. */
   advertiseAddress: string;
@@ -142,7 +144,7 @@ export class ApiServer {
   /** Node agents in this process, for pods/log. */
   readonly kubelets = new KubeletConnections();
   private readonly deps: ApiServerDeps;
-  private server?: Server;
+  private readonly servers: Server[] = [];
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
   private ready = false;
@@ -223,32 +225,37 @@ export class ApiServer {
     await this.rbac.follow(this.broadcaster, signal);
     await this.nodeGraph.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
-    const { tls, bindAddress, port } = this.deps.config;
-    const server = createServer(
-      { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
-      (req, res) => void this.handle(req, res),
-    );
-    server.on(
-      "upgrade",
-      (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head),
-    );
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, bindAddress, () => {
-        server.off("error", reject);
-        resolve();
+    const { tls, bindAddress, port, extraBindAddresses = [] } = this.deps.config;
+    const listen = async (address: string, onPort: number) => {
+      const server = createServer(
+        { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
+        (req, res) => void this.handle(req, res),
+      );
+      server.on(
+        "upgrade",
+        (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head),
+      );
+      server.keepAliveTimeout = 65_000;
+      server.headersTimeout = 66_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(onPort, address, () => {
+          server.off("error", reject);
+          resolve();
+        });
       });
-    });
-    signal.addEventListener("abort", () => {
-      this.stopping = true;
-      server.close();
-      server.closeAllConnections();
-    });
+      signal.addEventListener("abort", () => {
+        this.stopping = true;
+        server.close();
+        server.closeAllConnections();
+      });
+      this.servers.push(server);
+      return server;
+    };
+    const bound = ((await listen(bindAddress, port)).address() as AddressInfo).port;
+    for (const address of extraBindAddresses) await listen(address, bound);
     this.ready = true;
-    return (server.address() as AddressInfo).port;
+    return bound;
   }
 
   /** Lets the API server call real nodes' kubelets with this client certificate (logs, exec, port-forward). */
@@ -432,7 +439,17 @@ export class ApiServer {
   private authorize(method: string, path: string, info: RequestInfo, user: UserInfo): void {
     const attrs = attributesOf(method, path, info, user);
     const decision = this.authorizer.authorize(attrs);
-    if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
+    if (!decision.allowed) {
+      // A control-plane component refused is a missing bootstrap rule, not a user's mistake.
+      if (/^system:(kube-|serviceaccount:kube-system:|skiff:)/.test(user.name))
+        this.deps.logger.warn("control-plane request forbidden", {
+          user: user.name,
+          verb: attrs.verb,
+          resource: attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource,
+          path,
+        });
+      throw forbiddenError(attrs, decision.reason);
+    }
   }
 
   /** The HTTPS entry point: authenticates the connection, then serves like any other transport. */

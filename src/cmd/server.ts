@@ -12,6 +12,7 @@ import { Compactor } from "../storage/compactor.ts";
 import { RestClient } from "../client/rest-client.ts";
 import { refFor } from "../controllers/refs.ts";
 import { InProcessTransport } from "../client/in-process-transport.ts";
+import { CONTROLLER_MANAGER_USER, SCHEDULER_USER } from "../controllers/identities.ts";
 import { hostIPv4, KubernetesServiceReconciler } from "../apiserver/allocators/index.ts";
 import { ControllerManager } from "../controllers/manager.ts";
 import { controllers } from "../controllers/all.ts";
@@ -47,6 +48,13 @@ export const serverFlags: FlagSpec[] = [
   },
   { name: "https-listen-port", type: "number", default: 6443, usage: "HTTPS listen port" },
   { name: "bind-address", type: "string", default: "127.0.0.1", usage: "address the API server listens on" },
+  {
+    name: "advertise-address",
+    type: "string",
+    default: "",
+    usage:
+      "address the `kubernetes` Service sends pods to (default: --bind-address unless it is loopback or 0.0.0.0, else the node's IP); a loopback-bound server also listens there when its node runs",
+  },
   {
     name: "datastore-endpoint",
     type: "string",
@@ -238,6 +246,23 @@ function clusterDnsIP(f: FlagValues, serviceCidr: string): string {
   return ip;
 }
 
+const isLoopback = (ip: string) => ip === "::1" || ip.startsWith("127.");
+
+/** kube-apiserver's --advertise-address: the flag, else a specific bind address, else the node's or the machine's IP. */
+export function advertiseAddress(flag: string, bind: string, nodeIP: string | undefined): string {
+  if (flag) {
+    if (isIP(flag) !== 4)
+      throw new UsageError(`invalid --advertise-address "${flag}": an IPv4 address is required`);
+    if (isLoopback(flag) || flag === "0.0.0.0")
+      throw new UsageError(
+        `invalid --advertise-address "${flag}": pods cannot reach a loopback or unspecified address`,
+      );
+    return flag;
+  }
+  if (isIP(bind) === 4 && !isLoopback(bind) && bind !== "0.0.0.0") return bind;
+  return nodeIP ?? hostIPv4() ?? bind;
+}
+
 export async function runServer(argv: string[]): Promise<number> {
   const { values: f, args } = parseFlags(serverFlags, argv);
   if (args.length) throw new UsageError(`unexpected argument "${args[0]}"`);
@@ -270,10 +295,14 @@ export async function runServer(argv: string[]): Promise<number> {
       },
     );
 
+  const advertise = advertiseAddress(String(f["advertise-address"]), bind, nodeOptions?.nodeIP);
+  // Pods reach the API through the `kubernetes` Service, which points at the advertised address.
+  const extraBind = nodeOptions && isLoopback(bind) && !isLoopback(advertise) ? [advertise] : [];
   const clientHost = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
   const sans = [hostname(), ...(f["tls-san"] as string[]), "10.43.0.1"];
   if (bind !== "0.0.0.0" && bind !== "::") sans.push(bind);
   if (nodeOptions) sans.push(nodeOptions.nodeIP);
+  if (!sans.includes(advertise)) sans.push(advertise);
   const pki = ensurePki(join(dataDir, "tls"), { hosts: sans });
   const tokens = new TokenAuthenticator();
   tokens.add(pki.adminToken, { name: "system:admin", groups: ["system:masters"] });
@@ -295,6 +324,7 @@ export async function runServer(argv: string[]): Promise<number> {
     logger: logger.with({ component: "apiserver" }),
     config: {
       bindAddress: bind,
+      extraBindAddresses: extraBind,
       port,
       advertiseAddress: `${clientHost}:${port}`,
       tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
@@ -324,24 +354,39 @@ export async function runServer(argv: string[]): Promise<number> {
 
   const host = clientHost.includes(":") ? `[${clientHost}]` : clientHost;
   // Controllers use the API as every client does, through the full handler chain, in-process: no TLS or sockets.
-  const client = new RestClient({
-    transport: new InProcessTransport(apiserver, {
-      name: "system:kube-controller-manager",
-      groups: ["system:masters", "system:authenticated"],
-    }),
-    userAgent: "kube-controller-manager/v1.32.0 (skiff)",
-  });
+  const componentClients: RestClient[] = [];
+  const inProcess = (user: { name: string; groups: string[] }, userAgent: string) => {
+    const c = new RestClient({ transport: new InProcessTransport(apiserver, user), userAgent });
+    componentClients.push(c);
+    return c;
+  };
+  // The API server's own loopback identity (upstream's system:apiserver, in system:masters).
+  const client = inProcess(
+    { name: "system:apiserver", groups: ["system:masters", "system:authenticated"] },
+    "kube-apiserver/v1.32.0 (skiff)",
+  );
+  const managerClient = inProcess(
+    { name: CONTROLLER_MANAGER_USER, groups: ["system:authenticated"] },
+    "kube-controller-manager/v1.32.0 (skiff)",
+  );
   // The `kubernetes` Service in default, pointing at this API server, kept as upstream's bootstrap controller does.
   const kubernetesService = new KubernetesServiceReconciler({
     client,
     clock: realClock,
     logger: logger.with({ component: "kubernetes-service" }),
     serviceIP: apiserver.allocator.kubernetesServiceIP,
-    endpointIP: hostIPv4(),
+    endpointIP: advertise,
     port: boundPort,
   }).run(controller.signal);
   const controlLoops = new ControllerManager({
-    client,
+    client: managerClient,
+    clientFor: (id) =>
+      inProcess(
+        { name: id.name, groups: id.groups },
+        id.name === SCHEDULER_USER
+          ? "kube-scheduler/v1.32.0 (skiff)"
+          : `kube-controller-manager/v1.32.0 (skiff)${id.serviceAccount ? `/${id.serviceAccount}` : ""}`,
+      ),
     clock: realClock,
     logger: logger.with({ component: "controller-manager" }),
     options: {
@@ -406,7 +451,7 @@ export async function runServer(argv: string[]): Promise<number> {
     Promise.all([compacting.catch(() => {}), controlLoops, kubernetesService.catch(() => {}), nodeAgent]),
     new Promise((r) => setTimeout(r, 10_000).unref()),
   ]);
-  client.close();
+  for (const c of componentClients) c.close();
   await store.close();
   logger.info("stopped");
   return 0;

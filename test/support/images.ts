@@ -1,5 +1,6 @@
 // The book's images, built here from Debian's static busybox: these machines reach no registry.
 // Each behaves as the image in Kubernetes in Action does where a learner can see it.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildImage, type BuiltImage } from "../../src/kubelet/images/image-builder.ts";
@@ -124,4 +125,36 @@ export function ssdMonitorImage(): BuiltImage {
     layers: [base(), [script("run.sh", "ssd-monitor/run.sh")]],
     config: { Env: [PATH], Entrypoint: ["/run.sh"] },
   });
+}
+
+/**
+ * busybox with the shared libraries this machine's `node` binary links (found with ldd), so that
+ * a pod can run that binary from a hostPath mount: in-cluster clients written in JS.
+ */
+export function nodeLibsImage(nodeBinary: string): BuiltImage {
+  const out = execFileSync("ldd", [nodeBinary], { encoding: "utf8" });
+  const files = new Set<string>();
+  for (const line of out.split("\n")) {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (m) files.add(m[1]!);
+  }
+  // Debian merges /lib into /usr/lib: the image keeps the same links, and the files under usr/.
+  const under = (p: string) => (p.startsWith("/usr/") ? p.slice(1) : `usr${p}`);
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = under(f).split("/").slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  const libs: TarEntry[] = [
+    ...[...dirs].sort().map((d): TarEntry => ({ path: d, type: "dir" })),
+    { path: "lib", type: "symlink", linkTarget: "usr/lib" },
+    { path: "lib64", type: "symlink", linkTarget: "usr/lib64" },
+    ...[...files].map((f): TarEntry => ({
+      path: under(f),
+      type: "file",
+      data: readFileSync(f),
+      mode: 0o755,
+    })),
+  ];
+  return buildImage({ layers: [base(), libs], config: { Env: [PATH], Cmd: ["sh"] } });
 }

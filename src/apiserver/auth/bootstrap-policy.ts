@@ -51,7 +51,8 @@ export async function reconcileBootstrapPolicy(registry: Registry, clock: Clock)
     dryRun: false,
     fieldManager: "kube-apiserver",
   };
-  for (const r of bootstrapClusterRoles) {
+  // Every object is independent: they are reconciled at once, which keeps start-up short.
+  const roles = bootstrapClusterRoles.map(async (r) => {
     const labels = { ...BOOTSTRAP_LABELS, ...r.labels };
     const desired: KObject = {
       apiVersion: `${GROUP}/v1`,
@@ -82,9 +83,13 @@ export async function reconcileBootstrapPolicy(registry: Registry, clock: Clock)
       obj.rules = rules;
       return true;
     });
-  }
-  for (const b of bootstrapClusterRoleBindings) {
-    const subjects = b.subjects.map((s) => ({ kind: s.kind, apiGroup: GROUP, name: s.name }));
+  });
+  const bindings = bootstrapClusterRoleBindings.map(async (b) => {
+    const subjects = b.subjects.map((s) =>
+      s.kind === "ServiceAccount"
+        ? { kind: s.kind, name: s.name, namespace: s.namespace }
+        : { kind: s.kind, apiGroup: GROUP, name: s.name },
+    );
     const desired: KObject = {
       apiVersion: `${GROUP}/v1`,
       kind: "ClusterRoleBinding",
@@ -96,10 +101,13 @@ export async function reconcileBootstrapPolicy(registry: Registry, clock: Clock)
       const obj = live as Record<string, unknown>;
       const dropped = (s: Subject) => b.dropSubjects?.some((d) => d.kind === s.kind && d.name === s.name);
       const have = ((obj.subjects as Subject[] | undefined) ?? []).filter((s) => !dropped(s));
-      for (const s of subjects) if (!have.some((h) => h.kind === s.kind && h.name === s.name)) have.push(s);
+      for (const s of subjects)
+        if (!have.some((h) => h.kind === s.kind && h.name === s.name && h.namespace === s.namespace))
+          have.push(s);
       if (have.length) obj.subjects = have;
       else delete obj.subjects;
       return true;
     });
-  }
+  });
+  await Promise.all([...roles, ...bindings]);
 }

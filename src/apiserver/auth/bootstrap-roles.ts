@@ -1,5 +1,6 @@
 // Upstream's bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy): the user-facing
 // roles with their aggregation labels, the discovery roles every user holds, and their bindings.
+import { controllerManagerRules, controllerRoleRules, schedulerRules } from "./controller-roles.ts";
 import { nodeRules } from "./node-authorizer.ts";
 import type { PolicyRule } from "./rbac-cache.ts";
 
@@ -231,6 +232,9 @@ export const bootstrapClusterRoles: BootstrapRole[] = [
       rule(["discovery.k8s.io"], ["endpointslices"], ["list", "watch"]),
     ],
   },
+  { name: "system:kube-scheduler", rules: schedulerRules },
+  { name: "system:kube-controller-manager", rules: controllerManagerRules },
+  ...Object.entries(controllerRoleRules).map(([sa, rules]) => ({ name: `system:controller:${sa}`, rules })),
   // What a skiff node's own cluster DNS and Ingress controller read beyond the service proxy's
   // (k3s runs CoreDNS and Traefik with roles of their own for the same).
   {
@@ -242,10 +246,16 @@ export const bootstrapClusterRoles: BootstrapRole[] = [
   },
 ];
 
+export interface BootstrapSubject {
+  kind: "User" | "Group" | "ServiceAccount";
+  name: string;
+  namespace?: string;
+}
+
 export interface BootstrapBinding {
   name: string;
   role: string;
-  subjects: Array<{ kind: "User" | "Group"; name: string }>;
+  subjects: BootstrapSubject[];
   /** Subjects earlier releases bound that reconciling takes away. */
   dropSubjects?: Array<{ kind: "User" | "Group"; name: string }>;
 }
@@ -286,5 +296,27 @@ export const bootstrapClusterRoleBindings: BootstrapBinding[] = [
     name: "system:skiff:node-network",
     role: "system:skiff:node-network",
     subjects: [{ kind: "Group", name: NODE_NETWORK_GROUP }],
+  },
+  {
+    name: "system:kube-scheduler",
+    role: "system:kube-scheduler",
+    subjects: [{ kind: "User", name: "system:kube-scheduler" }],
+  },
+  {
+    name: "system:kube-controller-manager",
+    role: "system:kube-controller-manager",
+    subjects: [{ kind: "User", name: "system:kube-controller-manager" }],
+  },
+  ...Object.keys(controllerRoleRules).map((sa) => ({
+    name: `system:controller:${sa}`,
+    role: `system:controller:${sa}`,
+    subjects: [{ kind: "ServiceAccount" as const, name: sa, namespace: "kube-system" }],
+  })),
+  // Skiff's simulated kubelets act for many nodes at once, so the Node authorizer cannot narrow
+  // them to one; they hold the node role itself.
+  {
+    name: "system:skiff:simulated-nodes",
+    role: "system:node",
+    subjects: [{ kind: "User", name: "system:skiff:simulated-nodes" }],
   },
 ];
