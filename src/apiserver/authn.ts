@@ -80,7 +80,7 @@ function csvCells(line: string): string[] {
 }
 
 // A connection's certificate never changes, so its identity is read once per connection.
-const certIdentities = new WeakMap<object, UserInfo | null>();
+const certIdentities = new WeakMap<object, { user: UserInfo | null; notAfter: number }>();
 
 /** Who sent this request: a verified client certificate or a known bearer token. */
 export function authenticate(req: IncomingMessage, tokens: TokenAuthenticator): UserInfo | undefined {
@@ -92,11 +92,18 @@ export function authenticate(req: IncomingMessage, tokens: TokenAuthenticator): 
   }
   const socket = req.socket as TLSSocket;
   if (!socket.authorized) return undefined;
-  let user = certIdentities.get(socket);
-  if (user === undefined) {
-    const id = clientIdentity(socket.getPeerCertificate());
-    user = id ? { name: id.user, groups: [...id.groups, "system:authenticated"] } : null;
-    certIdentities.set(socket, user);
+  let seen = certIdentities.get(socket);
+  if (seen === undefined) {
+    const cert = socket.getPeerCertificate();
+    const id = clientIdentity(cert);
+    seen = {
+      user: id ? { name: id.user, groups: [...id.groups, "system:authenticated"] } : null,
+      notAfter: Date.parse(cert.valid_to) || 0,
+    };
+    certIdentities.set(socket, seen);
   }
-  return user ?? undefined;
+  // Upstream verifies the certificate at every request: one that expired on an open connection
+  // no longer authenticates (a rotated client reconnects with its new one).
+  if (Date.now() > seen.notAfter) return undefined;
+  return seen.user ?? undefined;
 }

@@ -258,6 +258,11 @@ export class ApiServer {
     return bound;
   }
 
+  /** A rotated serving certificate: new connections get it, on every address, without a restart. */
+  setServingCertificate(tls: { cert: string; key: string; ca: string }): void {
+    for (const server of this.servers) server.setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca });
+  }
+
   /** Lets the API server call real nodes' kubelets with this client certificate (logs, exec, port-forward). */
   configureKubeletClient(tls: { cert: string; key: string; ca: string }): void {
     this.kubelets.configureRemote({

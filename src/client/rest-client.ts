@@ -71,6 +71,11 @@ export class RestClient implements ApiClient {
     this.transport.close();
   }
 
+  /** Connects with a rotated client certificate from now on (HTTPS transports only). */
+  setCredentials(creds: { ca: string; cert?: string; key?: string }): void {
+    if (this.transport instanceof HttpsTransport) this.transport.setCredentials(creds);
+  }
+
   private open(method: string, path: string, opts: RequestOptions): Promise<TransportResponse> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));

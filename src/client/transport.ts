@@ -31,18 +31,26 @@ export interface HttpsTransportConfig {
 }
 
 export class HttpsTransport implements Transport {
-  private readonly agent: Agent;
+  private agent: Agent;
   private readonly url: URL;
+  private readonly retired: Agent[] = [];
 
   constructor(config: HttpsTransportConfig) {
     this.url = new URL(config.server);
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 64,
-      ca: config.ca,
-      cert: config.cert,
-      key: config.key,
-    });
+    this.agent = HttpsTransport.agentFor(config);
+  }
+
+  private static agentFor(config: { ca: string; cert?: string; key?: string }): Agent {
+    return new Agent({ keepAlive: true, maxSockets: 64, ca: config.ca, cert: config.cert, key: config.key });
+  }
+
+  /**
+   * A rotated client certificate: new requests connect with it. Connections already open (watches
+   * among them) were authenticated at their handshake and keep going, as client-go's do.
+   */
+  setCredentials(creds: { ca: string; cert?: string; key?: string }): void {
+    this.retired.push(this.agent);
+    this.agent = HttpsTransport.agentFor(creds);
   }
 
   open(
@@ -74,5 +82,6 @@ export class HttpsTransport implements Transport {
 
   close(): void {
     this.agent.destroy();
+    for (const a of this.retired.splice(0)) a.destroy();
   }
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { caHash, parseJoinToken } from "../apiserver/node-join.ts";
-import { newKeyPair } from "../apiserver/pki/index.ts";
+import { X509Certificate } from "node:crypto";
+import { dueForRenewal, newKeyPair } from "../apiserver/pki/index.ts";
 
 /** What an agent keeps in DATA-DIR/agent: the cluster CA and its node's certificates. */
 export interface NodeIdentity {
@@ -58,14 +59,7 @@ const files = {
  * server's CA for this node name, or a new one exchanged for the join token (k3s's flow: the CA
  * from /cacerts checked against the token's hash, then certificates for keys made here).
  */
-export async function joinCluster(input: {
-  server: string;
-  token: string;
-  agentDir: string;
-  nodeName: string;
-  ips: string[];
-  hostnames: string[];
-}): Promise<NodeIdentity> {
+export async function joinCluster(input: JoinInput): Promise<NodeIdentity> {
   const dir = input.agentDir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const token = parseJoinToken(input.token);
@@ -84,7 +78,23 @@ export async function joinCluster(input: {
     );
   const kept = readKept(dir, input.nodeName);
   if (kept && kept.ca === ca) return kept;
+  return requestNodeCerts(input, ca);
+}
 
+export interface JoinInput {
+  server: string;
+  token: string;
+  agentDir: string;
+  nodeName: string;
+  ips: string[];
+  hostnames: string[];
+}
+
+/** New certificates for keys made here, signed for the join token's holder, kept in the agent dir. */
+export async function requestNodeCerts(input: JoinInput, ca: string): Promise<NodeIdentity> {
+  const dir = input.agentDir;
+  const token = parseJoinToken(input.token);
+  const base = new URL(input.server);
   const client = newKeyPair();
   const serving = newKeyPair();
   const res = await httpsCall(new URL("/v1-skiff/node-certs", base), {
@@ -131,6 +141,9 @@ function readKept(dir: string, nodeName: string): NodeIdentity | undefined {
   if (!all.every((f) => existsSync(join(dir, f)))) return undefined;
   if (readFileSync(join(dir, "node-name"), "utf8") !== nodeName) return undefined;
   const r = (f: string) => readFileSync(join(dir, f), "utf8");
+  // Certificates near their end (an agent that was down a long time) are asked for anew.
+  const clientCert = r(files.clientCert);
+  if (dueForRenewal(clientCert, new Date(), certLifetimeMs(clientCert))) return undefined;
   return {
     ca: r(files.ca),
     clientCert: r(files.clientCert),
@@ -139,4 +152,17 @@ function readKept(dir: string, nodeName: string): NodeIdentity | undefined {
     servingCert: r(files.servingCert),
     servingKey: r(files.servingKey),
   };
+}
+
+// Issued certificates start 5 minutes early (clock skew): their lifetime is what remains.
+const BACKDATE_MS = 5 * 60 * 1000;
+
+/** How long a certificate was issued for. */
+export function certLifetimeMs(pem: string): number {
+  try {
+    const c = new X509Certificate(pem);
+    return c.validToDate.getTime() - c.validFromDate.getTime() - BACKDATE_MS;
+  } catch {
+    return 0;
+  }
 }

@@ -4,7 +4,9 @@ import { readFileSync } from "node:fs";
 import { RestClient } from "../client/rest-client.ts";
 import { createLogger, isLogLevel } from "../util/logger.ts";
 import { expandHome, parseFlags, stopOnSignal, UsageError, type FlagSpec } from "./flags.ts";
-import { JoinError, joinCluster } from "./agent-join.ts";
+import { JoinError, joinCluster, type JoinInput } from "./agent-join.ts";
+import { runAgentCertRotation } from "./agent-cert-rotation.ts";
+import { RotatingTls } from "../util/rotating-tls.ts";
 import { nodeFlags, parseNodeFlags } from "./node-flags.ts";
 import { runNodeAgent } from "./run-node.ts";
 
@@ -62,15 +64,16 @@ export async function runAgent(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const stopped = stopOnSignal(logger, controller);
   let id;
+  const joinInput: JoinInput = {
+    server: url.origin,
+    token,
+    agentDir: join(dataDir, "agent"),
+    nodeName: options.nodeName,
+    ips: [options.nodeIP],
+    hostnames: [hostname(), options.nodeName],
+  };
   try {
-    id = await joinCluster({
-      server: url.origin,
-      token,
-      agentDir: join(dataDir, "agent"),
-      nodeName: options.nodeName,
-      ips: [options.nodeIP],
-      hostnames: [hostname(), options.nodeName],
-    });
+    id = await joinCluster(joinInput);
   } catch (e) {
     if (e instanceof JoinError) {
       logger.error("cannot join the cluster", { server: url.origin, reason: e.message });
@@ -94,19 +97,33 @@ export async function runAgent(argv: string[]): Promise<number> {
     key: id.clientKey,
     userAgent: `kube-proxy/${options.nodeName}`,
   });
+  const servingTls = new RotatingTls({ cert: id.servingCert, key: id.servingKey, ca: id.ca });
   const agent = runNodeAgent(
     {
       client,
       networkClient,
       options,
-      tls: { cert: id.servingCert, key: id.servingKey, ca: id.ca },
+      tls: servingTls,
       logger,
+    },
+    controller.signal,
+  );
+  const rotation = runAgentCertRotation(
+    {
+      join: joinInput,
+      identity: id,
+      apply: (next) => {
+        client.setCredentials({ ca: next.ca, cert: next.clientCert, key: next.clientKey });
+        networkClient.setCredentials({ ca: next.ca, cert: next.networkCert, key: next.clientKey });
+        servingTls.set({ cert: next.servingCert, key: next.servingKey, ca: next.ca });
+      },
+      logger: logger.with({ component: "certificates" }),
     },
     controller.signal,
   );
   logger.info("skiff agent is ready", { node: options.nodeName, startupMs: Math.round(performance.now()) });
   await stopped;
-  await Promise.race([agent, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  await Promise.race([Promise.all([agent, rotation]), new Promise((r) => setTimeout(r, 10_000).unref())]);
   client.close();
   networkClient.close();
   logger.info("stopped");

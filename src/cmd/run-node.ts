@@ -18,6 +18,7 @@ import { runNodeDns } from "../dns/node-dns.ts";
 import { IngressNode } from "../ingress/ingress-node.ts";
 import { realClock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { RotatingTls } from "../util/rotating-tls.ts";
 
 export interface NodeAgentInput {
   /** The kubelet's: the node's identity (system:node:NAME). */
@@ -26,7 +27,7 @@ export interface NodeAgentInput {
   networkClient: ApiClient;
   options: KubeletOptions;
   /** The kubelet API's serving certificate and the cluster CA its callers' certificates are checked against. */
-  tls: { cert: string; key: string; ca: string };
+  tls: RotatingTls;
   logger: Logger;
 }
 
@@ -39,6 +40,7 @@ export function runNodeAgent(input: NodeAgentInput, signal: AbortSignal): Promis
   const network = runNetwork(input, signal);
   const kubelet = new Kubelet({
     client: input.client,
+    networkClient: input.networkClient,
     clock: realClock,
     logger,
     options: input.options,

@@ -30,7 +30,9 @@ import {
   type FlagValues,
 } from "./flags.ts";
 import type { ControllerOptions } from "../controllers/types.ts";
-import { issueNodeCerts } from "../apiserver/pki/index.ts";
+import { issueNodeCerts, type NodeCertRequest } from "../apiserver/pki/index.ts";
+import { RotatingTls } from "../util/rotating-tls.ts";
+import { runServerCertRotation } from "./cert-rotation.ts";
 import { ensureJoinToken } from "../apiserver/node-join.ts";
 import { nodeFlags, parseCidrFlag, parseNodeFlags } from "./node-flags.ts";
 import { ipToInt, parseCidr } from "../kubelet/ip-allocator.ts";
@@ -48,6 +50,13 @@ export const serverFlags: FlagSpec[] = [
   },
   { name: "https-listen-port", type: "number", default: 6443, usage: "HTTPS listen port" },
   { name: "bind-address", type: "string", default: "127.0.0.1", usage: "address the API server listens on" },
+  {
+    name: "cert-lifetime",
+    type: "string",
+    default: "8760h",
+    usage:
+      "how long the certificates the cluster CA signs last; they are renewed while running when less than a quarter of that is left",
+  },
   {
     name: "advertise-address",
     type: "string",
@@ -303,7 +312,10 @@ export async function runServer(argv: string[]): Promise<number> {
   if (bind !== "0.0.0.0" && bind !== "::") sans.push(bind);
   if (nodeOptions) sans.push(nodeOptions.nodeIP);
   if (!sans.includes(advertise)) sans.push(advertise);
-  const pki = ensurePki(join(dataDir, "tls"), { hosts: sans });
+  const certLifetimeMs = parseDuration(String(f["cert-lifetime"]));
+  if (!(certLifetimeMs >= 10_000))
+    throw new UsageError(`invalid --cert-lifetime "${String(f["cert-lifetime"])}": at least 10s is required`);
+  const pki = ensurePki(join(dataDir, "tls"), { hosts: sans, leafLifetimeMs: certLifetimeMs });
   const tokens = new TokenAuthenticator();
   tokens.add(pki.adminToken, { name: "system:admin", groups: ["system:masters"] });
   const tokenFile = String(f["token-auth-file"]);
@@ -404,12 +416,18 @@ export async function runServer(argv: string[]): Promise<number> {
   writeKubeconfig(kubeconfig, mode, { server: `https://${host}:${boundPort}`, pki });
   logger.info("wrote kubeconfig", { kubeconfig });
   let nodeAgent: Promise<void> = Promise.resolve();
+  let nodeTls: { tls: RotatingTls; request: NodeCertRequest } | undefined;
   if (nodeOptions) {
-    const certs = issueNodeCerts(pki, {
+    const request: NodeCertRequest = {
       nodeName: nodeOptions.nodeName,
       ips: [nodeOptions.nodeIP],
       hostnames: [hostname()],
-    });
+    };
+    const certs = issueNodeCerts(pki, request);
+    nodeTls = {
+      request,
+      tls: new RotatingTls({ cert: certs.serving.certPem, key: certs.serving.keyPem, ca: pki.caCertPem }),
+    };
     // The server's own kubelet reaches the API in-process, as its node identity.
     const nodeClient = new RestClient({
       transport: new InProcessTransport(apiserver, {
@@ -430,7 +448,7 @@ export async function runServer(argv: string[]): Promise<number> {
         client: nodeClient,
         networkClient,
         options: nodeOptions,
-        tls: { cert: certs.serving.certPem, key: certs.serving.keyPem, ca: pki.caCertPem },
+        tls: nodeTls.tls,
         logger,
       },
       controller.signal,
@@ -440,6 +458,18 @@ export async function runServer(argv: string[]): Promise<number> {
     });
     void labelControlPlane(client, nodeOptions.nodeName, controller.signal);
   }
+  const rotation = runServerCertRotation(
+    {
+      tlsDir: join(dataDir, "tls"),
+      hosts: sans,
+      pki,
+      apiserver,
+      kubeconfig: { path: kubeconfig, mode, server: `https://${host}:${boundPort}` },
+      node: nodeTls,
+      logger: logger.with({ component: "certificates" }),
+    },
+    controller.signal,
+  );
   logger.info("skiff is ready", {
     address: `https://${host}:${boundPort}`,
     startupMs: Math.round(performance.now()),
@@ -448,7 +478,13 @@ export async function runServer(argv: string[]): Promise<number> {
   await stopped;
   // Components get a moment to finish their current work; shutdown never waits longer than that.
   await Promise.race([
-    Promise.all([compacting.catch(() => {}), controlLoops, kubernetesService.catch(() => {}), nodeAgent]),
+    Promise.all([
+      compacting.catch(() => {}),
+      rotation,
+      controlLoops,
+      kubernetesService.catch(() => {}),
+      nodeAgent,
+    ]),
     new Promise((r) => setTimeout(r, 10_000).unref()),
   ]);
   for (const c of componentClients) c.close();

@@ -68,6 +68,12 @@ export interface KubeletOptions {
 
 export interface KubeletDeps {
   client: ApiClient;
+  /**
+   * Reads every Node, for the routes to their podCIDRs. A node's own identity may read only its
+   * own Node (AuthorizeNodeWithSelectors), so this is the node network's (system:kube-proxy, as
+   * k3s's flannel has an identity of its own). Defaults to `client`.
+   */
+  networkClient?: ApiClient;
   clock: Clock;
   logger: Logger;
   options: KubeletOptions;
@@ -123,7 +129,7 @@ export class Kubelet {
       logger,
       fieldSelector: `spec.nodeName=${deps.options.nodeName}`,
     });
-    this.nodes = new Informer({ client: deps.client, ref: nodesRef, logger });
+    this.nodes = new Informer({ client: deps.networkClient ?? deps.client, ref: nodesRef, logger });
     this.services = new Informer({ client: deps.client, ref: servicesRef, logger });
     this.services.addIndexer("namespace", (s) => [s.metadata?.namespace ?? ""]);
     this.recorder = new EventRecorder({

@@ -69,10 +69,19 @@ async function refused(k: Kubectl, args: string[], message: string): Promise<voi
 
 describe("a node writes only its own Node", () => {
   test("a second node's identity cannot label, annotate or report the status of the first node", async () => {
-    const msg =
-      'Error from server (Forbidden): nodes "node-a" is forbidden: node "node-b" is not allowed to modify node "node-a"';
-    await refused(nodeB, ["label", "node", "node-a", "example.com/x=1"], msg);
-    await refused(nodeB, ["annotate", "node", "node-a", "x=1"], msg);
+    // kubectl label and annotate read the Node first, which another node may not (1.32+).
+    const read =
+      'Error from server (Forbidden): nodes "node-a" is forbidden: User "system:node:node-b" cannot get resource "nodes" in API group "" at the cluster scope: node \'node-b\' cannot read \'node-a\', only its own Node object';
+    await refused(nodeB, ["label", "node", "node-a", "example.com/x=1"], read);
+    await refused(nodeB, ["annotate", "node", "node-a", "x=1"], read);
+    // A write that does not read first (a PUT of the whole object) meets NodeRestriction.
+    const node = JSON.parse(await admin.ok(["get", "node", "node-a", "-o", "json"]));
+    node.metadata.labels = { ...node.metadata.labels, "example.com/x": "1" };
+    const put = await nodeB.run(["replace", "--raw", "/api/v1/nodes/node-a", "-f", "-"], {
+      input: JSON.stringify(node),
+    });
+    assert.notEqual(put.code, 0);
+    assert.match(put.stderr, /node "node-b" is not allowed to modify node "node-a"/);
     // A status write as a kubelet makes it: a PUT of nodes/status (kubectl's patch --subresource
     // would first GET nodes/status, which nodes may not, upstream as here).
     const status = await statusWrite(nodeB, "/api/v1/nodes/node-a/status", "node", "node-a");
@@ -140,7 +149,47 @@ describe("a node reads only what its pods use", () => {
       await can("node-b", "secret/s1"),
       "no - no relationship found between node 'node-b' and this object",
     );
-    assert.equal(await can("node-b", "pods"), "yes");
+    assert.equal(
+      await can("node-b", "pods"),
+      "no - no relationship found between node 'node-b' and this object",
+    );
+    assert.equal(await can("node-a", "node/node-a"), "yes");
+    assert.equal(
+      await can("node-a", "node/node-b"),
+      "no - node 'node-a' cannot read 'node-b', only its own Node object",
+    );
+  });
+
+  test("AuthorizeNodeWithSelectors: a node reads only its own Node and lists only the pods bound to it", async () => {
+    assert.equal((await nodeA.ok(["get", "node", "node-a", "-o", "name"])).trim(), "node/node-a");
+    const other = await nodeA.run(["get", "node", "node-b"]);
+    assert.equal(
+      other.stderr.trim(),
+      'Error from server (Forbidden): nodes "node-b" is forbidden: User "system:node:node-a" cannot get resource "nodes" in API group "" at the cluster scope: node \'node-a\' cannot read \'node-b\', only its own Node object',
+    );
+    const all = await nodeA.run(["get", "nodes"]);
+    assert.match(
+      all.stderr,
+      /cannot list resource "nodes" in API group "" at the cluster scope: node 'node-a' cannot read '', only its own Node object/,
+    );
+    const pods = await nodeA.run(["get", "pods", "-A"]);
+    assert.match(
+      pods.stderr,
+      /cannot list resource "pods" in API group "" at the cluster scope: can only list\/watch pods with spec.nodeName field selector/,
+    );
+    const mine = await nodeA.ok([
+      "get",
+      "pods",
+      "-A",
+      "--field-selector",
+      "spec.nodeName=node-a",
+      "-o",
+      "name",
+    ]);
+    assert.match(mine, /^pod\/p1$/m);
+    const theirs = await nodeA.run(["get", "pods", "-A", "--field-selector", "spec.nodeName=node-b"]);
+    assert.notEqual(theirs.code, 0);
+    assert.equal((await nodeA.ok(["get", "pod", "p1", "-o", "name"])).trim(), "pod/p1");
   });
 
   test("tokens only for the accounts of the node's pods, bound to those pods", async () => {

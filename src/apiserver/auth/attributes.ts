@@ -39,6 +39,7 @@ export function attributesOf(method: string, path: string, info: RequestInfo, us
     subresource: info.subresource,
     name: info.name || info.selectedName || "",
     path,
+    ...(info.selectedNodeName ? { fieldNodeName: info.selectedNodeName } : {}),
   };
 }
 

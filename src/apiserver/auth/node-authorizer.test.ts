@@ -120,7 +120,35 @@ test("tokens only for accounts of the node's pods; leases only its own; the rest
     authz.authorize(attrs({ resource: "pods", subresource: "status", verb: "patch", name: "p" }))?.allowed,
     true,
   );
-  assert.equal(authz.authorize(attrs({ resource: "nodes", namespace: "", verb: "list" }))?.allowed, true);
+  // AuthorizeNodeWithSelectors: its own Node by name, pods by its spec.nodeName.
+  assert.deepEqual(authz.authorize(attrs({ resource: "nodes", namespace: "", verb: "list" })), {
+    allowed: false,
+    reason: "node 'a' cannot read '', only its own Node object",
+  });
+  assert.equal(
+    authz.authorize(attrs({ resource: "nodes", namespace: "", verb: "watch", name: "a" }))?.allowed,
+    true,
+  );
+  assert.equal(
+    authz.authorize(attrs({ resource: "nodes", namespace: "", verb: "get", name: "b" }))?.allowed,
+    false,
+  );
+  assert.equal(
+    authz.authorize(attrs({ resource: "nodes", namespace: "", verb: "create", name: "a" }))?.allowed,
+    true,
+  );
+  assert.deepEqual(authz.authorize(attrs({ resource: "pods", verb: "list" })), {
+    allowed: false,
+    reason: "can only list/watch pods with spec.nodeName field selector",
+  });
+  assert.equal(
+    authz.authorize({ ...attrs({ resource: "pods", verb: "watch" }), fieldNodeName: "a" })?.allowed,
+    true,
+  );
+  assert.equal(
+    authz.authorize({ ...attrs({ resource: "pods", verb: "list" }), fieldNodeName: "b" })?.allowed,
+    false,
+  );
   assert.equal(authz.authorize(attrs({ resource: "services", verb: "delete", name: "x" }))?.allowed, false);
   assert.equal(
     authz.authorize(attrs({ resource: "deployments", apiGroup: "apps", verb: "list" }))?.allowed,

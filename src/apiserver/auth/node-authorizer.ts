@@ -80,6 +80,8 @@ export class NodeAuthorizer {
         // No volume is ever bound to a claim on skiff yet, so no node is related to one.
         return { allowed: false, reason: this.noRelationship(node) };
       if (a.resource === "serviceaccounts" && a.subresource === "token") return this.createToken(node, a);
+      if (a.resource === "nodes") return this.nodeObject(node, a);
+      if (a.resource === "pods") return this.pod(node, a);
     }
     if (a.isResource && a.apiGroup === "coordination.k8s.io" && a.resource === "leases")
       return this.lease(node, a);
@@ -105,6 +107,36 @@ export class NodeAuthorizer {
     if (!this.graph.related(node, kind, a.namespace, a.name))
       return { allowed: false, reason: this.noRelationship(node) };
     return { allowed: true, reason: "" };
+  }
+
+  // AuthorizeNodeWithSelectors (on by default since 1.32): a node reads only its own Node object,
+  // compared by name so that it may look before registering.
+  private nodeObject(node: string, a: Attributes): NodeDecision {
+    if (!a.subresource) {
+      // NodeRestriction keeps the writes to its own Node.
+      if (["create", "update", "patch"].includes(a.verb)) return { allowed: true, reason: "" };
+      if (read.includes(a.verb)) {
+        if (a.name === node) return { allowed: true, reason: "" };
+        return { allowed: false, reason: `node '${node}' cannot read '${a.name}', only its own Node object` };
+      }
+    }
+    return { allowed: nodeRules.some((r) => ruleAllows(a, r)), reason: "" };
+  }
+
+  /** A node gets the pods bound to it, and lists or watches them by its spec.nodeName. */
+  private pod(node: string, a: Attributes): NodeDecision {
+    if (!a.subresource) {
+      if (a.verb === "get") {
+        if (this.graph.podNode(a.namespace, a.name)?.node === node) return { allowed: true, reason: "" };
+        return { allowed: false, reason: this.noRelationship(node) };
+      }
+      if (a.verb === "list" || a.verb === "watch") {
+        if (a.fieldNodeName === node) return { allowed: true, reason: "" };
+        return { allowed: false, reason: "can only list/watch pods with spec.nodeName field selector" };
+      }
+    }
+    // Creates (mirror pods), deletes, status and evictions: NodeRestriction limits them to its pods.
+    return { allowed: nodeRules.some((r) => ruleAllows(a, r)), reason: "" };
   }
 
   private createToken(node: string, a: Attributes): NodeDecision {

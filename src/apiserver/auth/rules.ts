@@ -14,6 +14,8 @@ export interface Attributes {
   name: string;
   /** For non-resource requests. */
   path: string;
+  /** The `spec.nodeName=` a list or watch selects on, when it does. */
+  fieldNodeName?: string;
 }
 
 export interface Decision {

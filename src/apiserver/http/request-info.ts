@@ -17,6 +17,8 @@ export interface ResourceRequest {
   rest: string[];
   /** A list or watch of one object by `metadata.name=` field selector: the name authorization sees. */
   selectedName?: string;
+  /** A list or watch of pods by `spec.nodeName=` field selector: what a node may list (AuthorizeNodeWithSelectors). */
+  selectedNodeName?: string;
 }
 
 export interface NonResourceRequest {
@@ -99,12 +101,17 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     verb = "connect";
   }
   let selectedName: string | undefined;
+  let selectedNodeName: string | undefined;
   if (verb === "list" || verb === "watch") {
-    const m = /(?:^|,)metadata\.name==?([^,]*)(?:,|$)/.exec(query.get("fieldSelector") ?? "");
+    const selector = query.get("fieldSelector") ?? "";
+    const m = /(?:^|,)metadata\.name==?([^,]*)(?:,|$)/.exec(selector);
     if (m?.[1] && m[1] !== "." && m[1] !== ".." && !/[/%]/.test(m[1])) selectedName = m[1];
+    const n = /(?:^|,)spec\.nodeName==?([^,]*)(?:,|$)/.exec(selector);
+    if (n?.[1]) selectedNodeName = n[1];
   }
   return {
     ...(selectedName ? { selectedName } : {}),
+    ...(selectedNodeName ? { selectedNodeName } : {}),
     isResource: true,
     verb,
     apiPrefix: prefix,

@@ -187,3 +187,23 @@ void test("client certificates for other identities are signed by the cluster CA
   assert.deepEqual(cert.keyUsage, ["1.3.6.1.5.5.7.3.2"]);
   assert.equal(cert.checkPrivateKey(createPrivateKey(keyPem)), true);
 });
+
+void test("a shorter --cert-lifetime keeps k3s's share: renewed once less than 90/365 of it is left", (t) => {
+  const dir = tempDir(t);
+  const start = new Date("2026-01-01T00:00:00Z");
+  const lifetime = 365 * 1000;
+  const first = ensurePki(dir, { hosts: [], leafLifetimeMs: lifetime, now: () => start });
+  assert.equal(new X509Certificate(first.serverCertPem).validToDate.getTime(), start.getTime() + lifetime);
+  const at = (ms: number) =>
+    ensurePki(dir, { hosts: [], leafLifetimeMs: lifetime, now: () => new Date(start.getTime() + ms) });
+  // 100 s left of 365: kept. 80 s left: every leaf renewed, the CA kept.
+  const kept = at(265_000);
+  assert.equal(kept.serverCertPem, first.serverCertPem);
+  assert.equal(kept.adminCertPem, first.adminCertPem);
+  const renewed = at(285_000);
+  assert.notEqual(renewed.serverCertPem, first.serverCertPem);
+  assert.notEqual(renewed.adminCertPem, first.adminCertPem);
+  assert.notEqual(renewed.kubeletClientCertPem, first.kubeletClientCertPem);
+  assert.equal(renewed.caCertPem, first.caCertPem);
+  assert.equal(mode(join(dir, "admin.key")), 0o600);
+});

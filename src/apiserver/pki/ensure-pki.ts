@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { isIP } from "node:net";
 import { subjectAltNames } from "./certificate.ts";
 import { bytesToIp, ipToBytes } from "./ip-address.ts";
-import { createCa, issueLeaf, type KeyPairPem } from "./issue.ts";
+import { createCa, issueLeaf, LEAF_LIFETIME_MS, type KeyPairPem } from "./issue.ts";
 
 export interface Pki {
   caCertPem: string;
@@ -17,12 +17,15 @@ export interface Pki {
   /** The API server's client certificate for calling kubelets (logs, exec, attach, port-forward). */
   kubeletClientCertPem: string;
   kubeletClientKeyPem: string;
+  /** How long the certificates it signs last (one year; shorter only to see rotation happen). */
+  leafLifetimeMs: number;
 }
 
 export interface EnsurePkiOptions {
   /** Extra names and addresses the serving certificate must cover (node IPs, hostnames, the service cluster IP). */
   hosts: string[];
   now?: () => Date;
+  leafLifetimeMs?: number;
 }
 
 // The in-cluster names of the API server (kube-apiserver's default alternate names).
@@ -36,8 +39,22 @@ const DEFAULT_HOSTS = [
   "kubernetes.default.svc.cluster.local",
 ];
 
-// k3s renews certificates on start when they have fewer than 90 days left.
-const RENEW_BEFORE_MS = 90 * 24 * 60 * 60 * 1000;
+/**
+ * k3s renews certificates when they have fewer than 90 days of their 365 left; shorter lifetimes
+ * keep the same share.
+ */
+export function renewBeforeMs(lifetimeMs: number): number {
+  return (lifetimeMs * 90) / 365;
+}
+
+/** Whether a certificate is within its renewal window (or unreadable). */
+export function dueForRenewal(certPem: string, now: Date, lifetimeMs: number): boolean {
+  try {
+    return new X509Certificate(certPem).validToDate.getTime() - now.getTime() < renewBeforeMs(lifetimeMs);
+  } catch {
+    return true;
+  }
+}
 
 const FILES = {
   caCert: "ca.crt",
@@ -75,7 +92,12 @@ function classifyHosts(hosts: string[]): { dnsNames: string[]; ipAddresses: stri
   return { dnsNames: [...dnsNames], ipAddresses: [...ipAddresses] };
 }
 
-function needsRenewal(certPem: string | undefined, ca: X509Certificate, now: Date): boolean {
+function needsRenewal(
+  certPem: string | undefined,
+  ca: X509Certificate,
+  now: Date,
+  lifetimeMs: number,
+): boolean {
   if (!certPem) return true;
   let cert: X509Certificate;
   try {
@@ -83,7 +105,7 @@ function needsRenewal(certPem: string | undefined, ca: X509Certificate, now: Dat
   } catch {
     return true;
   }
-  return !cert.verify(ca.publicKey) || cert.validToDate.getTime() - now.getTime() < RENEW_BEFORE_MS;
+  return !cert.verify(ca.publicKey) || dueForRenewal(certPem, now, lifetimeMs);
 }
 
 function keyMatches(certPem: string, keyPem: string | undefined): boolean {
@@ -113,6 +135,7 @@ function covers(certPem: string, hosts: { dnsNames: string[]; ipAddresses: strin
  */
 export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
   const now = opts.now?.() ?? new Date();
+  const lifetime = opts.leafLifetimeMs ?? LEAF_LIFETIME_MS;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const path = (name: keyof typeof FILES) => join(dir, FILES[name]);
@@ -140,7 +163,7 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
   let serverKeyPem = readOptional(path("serverKey"));
   if (
     serverCertPem === undefined ||
-    needsRenewal(serverCertPem, caCert, now) ||
+    needsRenewal(serverCertPem, caCert, now, lifetime) ||
     !keyMatches(serverCertPem, serverKeyPem) ||
     !covers(serverCertPem, wanted)
   ) {
@@ -160,7 +183,12 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
       ...previous.dnsNames,
       ...previous.ipAddresses,
     ]);
-    const server = issueLeaf(ca, { commonName: "kube-apiserver", usage: "serverAuth", ...sans }, now);
+    const server = issueLeaf(
+      ca,
+      { commonName: "kube-apiserver", usage: "serverAuth", ...sans },
+      now,
+      lifetime,
+    );
     writeAtomic(path("serverKey"), server.keyPem, 0o600);
     writeAtomic(path("serverCert"), server.certPem, 0o644);
     ({ certPem: serverCertPem, keyPem: serverKeyPem } = server);
@@ -170,13 +198,14 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
   let adminKeyPem = readOptional(path("adminKey"));
   if (
     adminCertPem === undefined ||
-    needsRenewal(adminCertPem, caCert, now) ||
+    needsRenewal(adminCertPem, caCert, now, lifetime) ||
     !keyMatches(adminCertPem, adminKeyPem)
   ) {
     const admin = issueLeaf(
       ca,
       { commonName: "system:admin", organizations: ["system:masters"], usage: "clientAuth" },
       now,
+      lifetime,
     );
     writeAtomic(path("adminKey"), admin.keyPem, 0o600);
     writeAtomic(path("adminCert"), admin.certPem, 0o644);
@@ -187,7 +216,7 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
   let kubeletClientKeyPem = readOptional(path("kubeletClientKey"));
   if (
     kubeletClientCertPem === undefined ||
-    needsRenewal(kubeletClientCertPem, caCert, now) ||
+    needsRenewal(kubeletClientCertPem, caCert, now, lifetime) ||
     !keyMatches(kubeletClientCertPem, kubeletClientKeyPem)
   ) {
     // kubeadm's apiserver-kubelet-client: the identity kubelets accept for their API.
@@ -195,6 +224,7 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
       ca,
       { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "clientAuth" },
       now,
+      lifetime,
     );
     writeAtomic(path("kubeletClientKey"), c.keyPem, 0o600);
     writeAtomic(path("kubeletClientCert"), c.certPem, 0o644);
@@ -217,6 +247,7 @@ export function ensurePki(dir: string, opts: EnsurePkiOptions): Pki {
     adminToken,
     kubeletClientCertPem,
     kubeletClientKeyPem: kubeletClientKeyPem as string,
+    leafLifetimeMs: lifetime,
   };
 }
 
@@ -231,6 +262,7 @@ export function issueClientCert(
     { certPem: pki.caCertPem, keyPem: pki.caKeyPem },
     { commonName: cn, organizations: orgs, usage: "clientAuth" },
     now,
+    pki.leafLifetimeMs,
   );
 }
 
@@ -265,6 +297,7 @@ export function issueNodeCerts(
       publicKey: key(req.clientPublicKeyPem),
     },
     now,
+    pki.leafLifetimeMs,
   );
   // The node's service proxy, DNS and Ingress controller act as kube-proxy does upstream, with the
   // same key as the kubelet (one machine, one key; k3s issues kube-proxy its own certificate too).
@@ -277,12 +310,14 @@ export function issueNodeCerts(
       publicKey: req.clientPublicKeyPem ? key(req.clientPublicKeyPem) : createPublicKey(client.keyPem),
     },
     now,
+    pki.leafLifetimeMs,
   );
   const sans = classifyHosts([...req.ips, ...req.hostnames, req.nodeName, "localhost", "127.0.0.1"]);
   const serving = issueLeaf(
     ca,
     { commonName: req.nodeName, usage: "serverAuth", ...sans, publicKey: key(req.servingPublicKeyPem) },
     now,
+    pki.leafLifetimeMs,
   );
   return { client, network: { certPem: network.certPem, keyPem: client.keyPem }, serving };
 }

@@ -1,4 +1,5 @@
 export {
+  dueForRenewal,
   ensurePki,
   issueClientCert,
   issueNodeCerts,

@@ -62,13 +62,18 @@ export interface LeafRequest {
   publicKey?: KeyObject;
 }
 
-export function issueLeaf(ca: KeyPairPem, request: LeafRequest, now: Date): KeyPairPem {
+export function issueLeaf(
+  ca: KeyPairPem,
+  request: LeafRequest,
+  now: Date,
+  lifetimeMs: number = LEAF_LIFETIME_MS,
+): KeyPairPem {
   const caCert = new X509Certificate(ca.certPem);
   const caKey = createPrivateKey(ca.keyPem);
   const fresh = request.publicKey ? undefined : newKey();
   const publicKey = request.publicKey ?? fresh!.publicKey;
   // A leaf never outlives the CA that vouches for it.
-  const notAfter = Math.min(now.getTime() + LEAF_LIFETIME_MS, caCert.validToDate.getTime());
+  const notAfter = Math.min(now.getTime() + lifetimeMs, caCert.validToDate.getTime());
   const cert = createCertificate(
     {
       subject: { commonName: request.commonName, organizations: request.organizations },

@@ -16,11 +16,13 @@ import { writeContainerLog } from "../kuberuntime/logs.ts";
 import type { PodSync } from "../kuberuntime/pod-sync.ts";
 import { bridgeTunnel, translateExec, type StreamOptions } from "./exec-translator.ts";
 import { queryFlag } from "../../util/go-bool.ts";
+import type { RotatingTls } from "../../util/rotating-tls.ts";
 
 export interface KubeletServerOptions {
   port: number;
   bindAddress: string;
-  tls: { cert: string; key: string; ca: string };
+  /** Its serving certificate and the CA callers' certificates are checked against; rotated in place. */
+  tls: RotatingTls;
   logger: Logger;
 }
 
@@ -73,10 +75,13 @@ export class KubeletServer {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { tls } = this.opts;
+    const tls = this.opts.tls.current;
     const server = createServer(
       { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
+    );
+    this.opts.tls.onChange((next) =>
+      server.setSecureContext({ cert: next.cert, key: next.key, ca: next.ca }),
     );
     server.on(
       "upgrade",
