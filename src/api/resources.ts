@@ -34,6 +34,15 @@ export interface ResourceInfo {
   storagePrefix: string;
   /** Resources with a spec whose changes bump metadata.generation. */
   hasSpec: boolean;
+  /** A custom resource's additionalPrinterColumns (its CRD's storage version's). */
+  printerColumns?: Array<{
+    name: string;
+    type: string;
+    format?: string;
+    description?: string;
+    priority?: number;
+    jsonPath: string;
+  }>;
 }
 
 const all: Verb[] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -200,6 +209,17 @@ export const resources: ResourceInfo[] = [
     hasSpec: false,
   }),
   r({ group: "coordination.k8s.io", resource: "leases", singular: "lease", kind: "Lease" }),
+  r({
+    group: "apiextensions.k8s.io",
+    resource: "customresourcedefinitions",
+    singular: "customresourcedefinition",
+    kind: "CustomResourceDefinition",
+    namespaced: false,
+    shortNames: ["crd", "crds"],
+    categories: ["api-extensions"],
+    subresources: ["status"],
+    storagePrefix: "apiextensions.k8s.io/customresourcedefinitions",
+  }),
   // rbac.authorization.k8s.io/v1
   ...(
     [

@@ -38,6 +38,7 @@ const typesWithValue = new Set<FieldErrorType>([
   "FieldValueInvalid",
   "FieldValueNotSupported",
   "FieldValueTypeInvalid",
+  "FieldValueTooMany",
 ]);
 
 function renderValue(value: unknown): string {

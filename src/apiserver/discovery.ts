@@ -29,7 +29,8 @@ function proxyKind(kind: string): string {
 
 let memo: GroupVersion[] | undefined;
 
-function groupVersions(): GroupVersion[] {
+/** The built-in group-versions; a server adds its custom resources' after them. */
+export function builtinGroupVersions(): GroupVersion[] {
   // The legacy extensions group goes last so that plain "ingresses" maps to networking.k8s.io.
   if (!memo) {
     const gvs = servedGroupVersions();
@@ -85,8 +86,12 @@ function byGroup(gvs: GroupVersion[]): Map<string, GroupVersion[]> {
   return m;
 }
 
-export function aggregatedDiscovery(core: boolean, version: "v2" | "v2beta1"): unknown {
-  const groups = byGroup(groupVersions());
+export function aggregatedDiscovery(
+  core: boolean,
+  version: "v2" | "v2beta1",
+  all: GroupVersion[] = builtinGroupVersions(),
+): unknown {
+  const groups = byGroup(all);
   const items = core
     ? [aggregatedGroup("", groups.get("") ?? [])]
     : [...groups.entries()].filter(([g]) => g !== "").map(([g, gvs]) => aggregatedGroup(g, gvs));
@@ -106,8 +111,8 @@ function apiGroup(name: string, gvs: GroupVersion[]) {
   return { name, versions, preferredVersion: versions[0] };
 }
 
-export function apiGroupList(): unknown {
-  const groups = byGroup(groupVersions());
+export function apiGroupList(all: GroupVersion[] = builtinGroupVersions()): unknown {
+  const groups = byGroup(all);
   return {
     kind: "APIGroupList",
     apiVersion: "v1",
@@ -115,14 +120,21 @@ export function apiGroupList(): unknown {
   };
 }
 
-export function apiGroupFor(group: string): unknown | undefined {
-  const gvs = byGroup(groupVersions()).get(group);
+export function apiGroupFor(
+  group: string,
+  all: GroupVersion[] = builtinGroupVersions(),
+): unknown | undefined {
+  const gvs = byGroup(all).get(group);
   if (!gvs || group === "") return undefined;
   return { kind: "APIGroup", apiVersion: "v1", ...apiGroup(group, gvs) };
 }
 
-export function apiResourceList(group: string, version: string): unknown | undefined {
-  const gv = groupVersions().find((g) => g.group === group && g.version === version);
+export function apiResourceList(
+  group: string,
+  version: string,
+  all: GroupVersion[] = builtinGroupVersions(),
+): unknown | undefined {
+  const gv = all.find((g) => g.group === group && g.version === version);
   if (!gv) return undefined;
   const resources: unknown[] = [];
   for (const sr of gv.resources) {
@@ -157,8 +169,13 @@ export function apiResourceList(group: string, version: string): unknown | undef
   return { kind: "APIResourceList", apiVersion: "v1", groupVersion: apiVersionOf(group, version), resources };
 }
 
-export function findServed(group: string, version: string, resource: string): ServedResource | undefined {
-  return groupVersions()
+export function findServed(
+  group: string,
+  version: string,
+  resource: string,
+  all: GroupVersion[] = builtinGroupVersions(),
+): ServedResource | undefined {
+  return all
     .find((g) => g.group === group && g.version === version)
     ?.resources.find((r) => r.info.resource === resource);
 }

@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ServedResource } from "../api/resources.ts";
+import type { GroupVersion, ServedResource } from "../api/resources.ts";
+import { CustomResources } from "./crd/custom-resources.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
   internal,
@@ -21,6 +22,7 @@ import {
   AGGREGATED_V2,
   AGGREGATED_V2BETA1,
   aggregatedDiscovery,
+  builtinGroupVersions,
   apiGroupFor,
   apiGroupList,
   apiResourceList,
@@ -145,6 +147,7 @@ export class ApiServer {
   readonly kubelets = new KubeletConnections();
   private readonly deps: ApiServerDeps;
   private readonly servers: Server[] = [];
+  readonly customResources: CustomResources;
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
   private ready = false;
@@ -181,6 +184,11 @@ export class ApiServer {
     this.rbac = new RbacCache(store, deps.logger);
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
+    this.customResources = new CustomResources({
+      registry: this.registry,
+      clock: deps.clock,
+      logger: deps.logger,
+    });
     this.authorizer = new Authorizer(this.rbac, new NodeAuthorizer(this.nodeGraph));
     this.nodeRestriction = new NodeRestriction(this.nodeGraph, this.registry.get("", "pods")!);
     this.tolerationSeconds = deps.config.defaultTolerationSeconds ?? { notReady: 300, unreachable: 300 };
@@ -224,6 +232,7 @@ export class ApiServer {
     await this.namespaces.follow(this.broadcaster, signal);
     await this.rbac.follow(this.broadcaster, signal);
     await this.nodeGraph.follow(this.broadcaster, signal);
+    await this.customResources.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
     const { tls, bindAddress, port, extraBindAddresses = [] } = this.deps.config;
     const listen = async (address: string, onPort: number) => {
@@ -257,6 +266,16 @@ export class ApiServer {
     this.ready = true;
     return bound;
   }
+
+  /** Built-in and custom group-versions, as discovery lists them and requests are routed by. */
+  private groupVersions(): GroupVersion[] {
+    const custom = this.customResources.groupVersions();
+    if (!custom.length) return builtinGroupVersions();
+    if (this.gvMemo?.custom !== custom) this.gvMemo = { custom, all: [...builtinGroupVersions(), ...custom] };
+    return this.gvMemo.all;
+  }
+
+  private gvMemo?: { custom: GroupVersion[]; all: GroupVersion[] };
 
   /** A rotated serving certificate: new connections get it, on every address, without a restart. */
   setServingCertificate(tls: { cert: string; key: string; ca: string }): void {
@@ -581,20 +600,25 @@ export class ApiServer {
     if (path === "/api" || path === "/apis") {
       if (wantAggregated) {
         const v = wantAggregated.params["v"] === "v2beta1" ? "v2beta1" : "v2";
-        return send(aggregatedDiscovery(path === "/api", v), v === "v2" ? AGGREGATED_V2 : AGGREGATED_V2BETA1);
+        return send(
+          aggregatedDiscovery(path === "/api", v, this.groupVersions()),
+          v === "v2" ? AGGREGATED_V2 : AGGREGATED_V2BETA1,
+        );
       }
-      return send(path === "/api" ? apiVersions(this.deps.config.advertiseAddress) : apiGroupList());
+      return send(
+        path === "/api" ? apiVersions(this.deps.config.advertiseAddress) : apiGroupList(this.groupVersions()),
+      );
     }
     let m = /^\/api\/(v1)\/?$/.exec(path);
-    if (m) return send(apiResourceList("", m[1]));
+    if (m) return send(apiResourceList("", m[1], this.groupVersions()));
     m = /^\/apis\/([^/]+)\/?$/.exec(path);
     if (m) {
-      const g = apiGroupFor(m[1]);
+      const g = apiGroupFor(m[1], this.groupVersions());
       if (g) return send(g);
     }
     m = /^\/apis\/([^/]+)\/([^/]+)\/?$/.exec(path);
     if (m) {
-      const l = apiResourceList(m[1], m[2]);
+      const l = apiResourceList(m[1], m[2], this.groupVersions());
       if (l) return send(l);
     }
     if (path === "/openapi/v2") {
@@ -652,7 +676,7 @@ export class ApiServer {
     user: UserInfo,
     res: ResponseSink,
   ): Promise<void> {
-    const served = findServed(info.group, info.version, info.resource);
+    const served = findServed(info.group, info.version, info.resource, this.groupVersions());
     if (!served)
       throw new StatusError(404, "NotFound", "the server could not find the requested resource", {});
     if (!served.info.namespaced && info.namespace)

@@ -1,5 +1,6 @@
 // Server-side printing: the Table columns and cells kube-apiserver returns for `kubectl get`
 // (pkg/printers/internalversion/printers.go; the server always prints the wide columns).
+import { nameColumn } from "./columns.ts";
 import { configMapPrinter } from "./config-maps.ts";
 import { cronJobPrinter } from "./cron-jobs.ts";
 import { daemonSetPrinter } from "./daemon-sets.ts";
@@ -52,6 +53,23 @@ const printers = new Map<string, TablePrinter>([
   ["rbac.authorization.k8s.io/clusterroles", rolePrinter],
   ["rbac.authorization.k8s.io/rolebindings", roleBindingPrinter],
   ["rbac.authorization.k8s.io/clusterrolebindings", roleBindingPrinter],
+  // apiextensions serves CRDs with the generic table: the name and when it was created.
+  [
+    "apiextensions.k8s.io/customresourcedefinitions",
+    {
+      columns: [
+        nameColumn,
+        {
+          name: "Created At",
+          type: "date",
+          format: "",
+          description: "Time when the object was created.",
+          priority: 0,
+        },
+      ],
+      cells: (obj: any) => [obj?.metadata?.name ?? "", obj?.metadata?.creationTimestamp ?? null],
+    },
+  ],
 ]);
 
 /** The printer for a resource ("" is the core group); Name and Age for resources without one. */

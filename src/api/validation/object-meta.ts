@@ -15,7 +15,13 @@ import { GoValue, goStringSlice, goTime } from "./go-value.ts";
 
 export const totalAnnotationSizeLimitB = 256 * (1 << 10);
 
-const standardFinalizers = new Set(["kubernetes", "orphan", "foregroundDeletion"]);
+// apiextensions registers its cleanup finalizer as standard too (apiextensions/v1 validation).
+const standardFinalizers = new Set([
+  "kubernetes",
+  "orphan",
+  "foregroundDeletion",
+  "customresourcecleanup.apiextensions.k8s.io",
+]);
 
 export function validateAnnotations(annotations: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];

@@ -1,5 +1,6 @@
 import { stringify as toYaml } from "yaml";
 import { apiVersionOf } from "../../api/resources.ts";
+import { customColumnsPrinter } from "../../api/tables/custom-columns.ts";
 import { fromStorageVersion, storageGroupVersion } from "../../api/conversion/index.ts";
 import { printerFor } from "../../api/tables/index.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
@@ -78,7 +79,9 @@ export function tableOf(
   listMeta: ListMeta,
   withColumns = true,
 ): unknown {
-  const printer = printerFor(scope.info.group, scope.info.resource);
+  const printer = scope.info.printerColumns
+    ? customColumnsPrinter(scope.info.printerColumns)
+    : printerFor(scope.info.group, scope.info.resource);
   const include = scope.query.get("includeObject") ?? "Metadata";
   const version = scope.output.kind === "table" ? scope.output.version : "v1";
   const now = scope.ctx.now;

@@ -127,8 +127,29 @@ export class SchemaRegistry {
     // Reserve the name first: types may reference themselves (JSONSchemaProps).
     this.schemas.set(full, {});
     this.deps.set(full, deps);
-    this.schemas.set(full, this.declSchema(home, decl, deps));
+    const schema = this.declSchema(home, decl, deps);
+    if (decl.name === "JSONSchemaProps") this.addSchemaExtensions(home, schema, deps);
+    this.schemas.set(full, schema);
     return full;
+  }
+
+  /**
+   * JSONSchemaProps' x-kubernetes-* fields, which kubernetes-types cannot spell as TypeScript
+   * members but upstream's Go type has (and strict field validation must know).
+   */
+  private addSchemaExtensions(module: string, schema: Schema, deps: Set<string>): void {
+    const props = ((schema as { properties?: Record<string, Schema> }).properties ??= {});
+    const rule = this.ensure(module, "ValidationRule");
+    deps.add(rule);
+    Object.assign(props, {
+      "x-kubernetes-embedded-resource": { type: "boolean" },
+      "x-kubernetes-int-or-string": { type: "boolean" },
+      "x-kubernetes-list-map-keys": { type: "array", items: { type: "string" } },
+      "x-kubernetes-list-type": { type: "string" },
+      "x-kubernetes-map-type": { type: "string" },
+      "x-kubernetes-preserve-unknown-fields": { type: "boolean" },
+      "x-kubernetes-validations": { type: "array", items: ref(rule) },
+    });
   }
 
   /** Adds a schema written by hand (legacy versions); its $refs must name registered schemas. */

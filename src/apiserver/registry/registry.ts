@@ -2,15 +2,18 @@ import { resources, type ResourceInfo } from "../../api/resources.ts";
 import type { Store } from "../../storage/types.ts";
 import { GenericStore } from "./generic-store.ts";
 import { strategyFor } from "./strategies.ts";
+import type { Strategy } from "./strategy.ts";
 import type { WrittenObjects } from "../watch/written-objects.ts";
 
 /** Every resource's store, by group and resource name. */
 export class Registry {
   private readonly stores = new Map<string, GenericStore>();
   readonly storage: Store;
+  private readonly written?: WrittenObjects;
 
   constructor(storage: Store, written?: WrittenObjects) {
     this.storage = storage;
+    this.written = written;
     for (const info of resources) {
       this.stores.set(
         `${info.group}/${info.resource}`,
@@ -25,6 +28,17 @@ export class Registry {
 
   get(group: string, resource: string): GenericStore | undefined {
     return this.stores.get(`${group}/${resource}`);
+  }
+
+  /** Serves a custom resource (or serves it anew after its definition changed). */
+  setCustom(info: ResourceInfo, strategy: Strategy): GenericStore {
+    const store = new GenericStore(info, strategy, this.storage, this.written);
+    this.stores.set(`${info.group}/${info.resource}`, store);
+    return store;
+  }
+
+  removeCustom(group: string, resource: string): void {
+    this.stores.delete(`${group}/${resource}`);
   }
 
   get namespaces(): GenericStore {

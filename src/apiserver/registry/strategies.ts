@@ -4,6 +4,10 @@ import { applyJobSelector } from "../../api/defaults/index.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
 import { semanticEqual } from "../../apimachinery/semantic-equal.ts";
 import type { Strategy } from "./strategy.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/object-meta.ts";
+import { nameIsDNSSubdomain } from "../../api/validation/formats.ts";
+import { validateCrd } from "../crd/crd-validation.ts";
+import { CLEANUP_FINALIZER, type Crd } from "../crd/crd-types.ts";
 
 const hasStatus = (info: ResourceInfo) => info.subresources.includes("status");
 
@@ -97,6 +101,24 @@ export function strategyFor(info: ResourceInfo): Strategy {
   if (hasStatus(info)) {
     strategy.prepareForCreate = (obj) => initialStatus(info, obj);
     strategy.prepareForUpdate = (obj, old) => keepStatus(obj, old);
+  }
+  if (id === "apiextensions.k8s.io/customresourcedefinitions") {
+    strategy.validateCreate = (obj) => [
+      ...validateObjectMeta(obj.metadata, false, nameIsDNSSubdomain),
+      ...validateCrd(obj as unknown as Crd),
+    ];
+    strategy.validateUpdate = (obj, old) => [
+      ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+      ...validateCrd(obj as unknown as Crd, old as unknown as Crd),
+    ];
+    strategy.validateStatusUpdate = () => [];
+    strategy.prepareForCreate = (obj) => {
+      obj.status = {};
+      // Deleting the definition deletes its objects first (the cleanup runs in crd/).
+      const meta = obj.metadata!;
+      if (!meta.finalizers?.includes(CLEANUP_FINALIZER))
+        meta.finalizers = [...(meta.finalizers ?? []), CLEANUP_FINALIZER];
+    };
   }
   if (id === "/pods") {
     // metav1.Time is not omitempty: upstream shows every pod condition with lastProbeTime, null

@@ -5,7 +5,7 @@ import type { ResourceRef } from "../../client/rest-client.ts";
 import type { ApiClient } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Logger } from "../../util/logger.ts";
-import { namespacedContent, refForKind, refOf } from "../refs.ts";
+import { namespacedContent, refFor, refForKind, refOf } from "../refs.ts";
 import { resources } from "../../api/resources.ts";
 
 export interface GarbageCollectorDeps {
@@ -41,22 +41,55 @@ export class GarbageCollector {
       ...namespacedContent().filter((r) => r.resource !== "events"),
       ...resources.filter((r) => !r.namespaced && r.verbs.includes("list") && r.resource !== "namespaces"),
     ];
-    for (const info of infos) {
-      const informer = new Informer({
-        client: deps.client,
-        ref: refOf(info),
-        logger: deps.logger,
-        metadataOnly: true,
+    for (const info of infos) this.informers.push(this.follow(refOf(info)));
+  }
+
+  private follow(ref: ResourceRef): Informer {
+    const informer = new Informer({
+      client: this.deps.client,
+      ref,
+      logger: this.deps.logger,
+      metadataOnly: true,
+    });
+    const id = `${ref.group}/${ref.resource}`;
+    this.informerIndex.set(id, informer);
+    informer.on({
+      add: (o) => this.observe(id, o, undefined),
+      update: (o, old) => this.observe(id, o, old),
+      delete: (o) => this.forget(id, o),
+    });
+    return informer;
+  }
+
+  /** Custom resources join the graph as their definitions appear (upstream re-reads discovery). */
+  private followCustomResources(signal: AbortSignal): Promise<void> {
+    const crds = new Informer({
+      client: this.deps.client,
+      ref: refFor("apiextensions.k8s.io", "customresourcedefinitions"),
+      logger: this.deps.logger,
+    });
+    const onCrd = (crd: KObject) => {
+      const spec = crd.spec as
+        | {
+            group: string;
+            scope: string;
+            names: { plural: string };
+            versions: Array<{ name: string; storage: boolean }>;
+          }
+        | undefined;
+      const storage = spec?.versions?.find((v) => v.storage);
+      if (!established(crd)) return;
+      if (!spec || !storage || this.informerIndex.has(`${spec.group}/${spec.names.plural}`)) return;
+      const informer = this.follow({
+        group: spec.group,
+        version: storage.name,
+        resource: spec.names.plural,
+        namespaced: spec.scope === "Namespaced",
       });
-      const id = `${info.group}/${info.resource}`;
-      this.informerIndex.set(id, informer);
-      informer.on({
-        add: (o) => this.observe(id, o, undefined),
-        update: (o, old) => this.observe(id, o, old),
-        delete: (o) => this.forget(id, o),
-      });
-      this.informers.push(informer);
-    }
+      void informer.run(signal).catch(() => undefined);
+    };
+    crds.on({ add: onCrd, update: onCrd });
+    return crds.run(signal);
   }
 
   private itemKey(id: string, o: KObject): string {
@@ -106,6 +139,7 @@ export class GarbageCollector {
     await Promise.all(this.informers.map((i) => i.waitForSync()));
     await Promise.all([
       ...running,
+      this.followCustomResources(signal),
       runWorkers(
         this.queue,
         4,
@@ -220,7 +254,7 @@ export class GarbageCollector {
       return "present" as const;
     };
     if (fromCache) return check(fromCache);
-    const ref = refForKind(r.apiVersion, r.kind);
+    const ref = refForKind(r.apiVersion, r.kind) ?? (await this.customResourceRef(r.apiVersion, r.kind));
     if (!ref) return "present"; // an owner kind this server does not serve is left alone
     try {
       return check(await this.deps.client.get(ref, ref.namespaced ? namespace : "", r.name));
@@ -228,6 +262,32 @@ export class GarbageCollector {
       if (e instanceof StatusError && e.code === 404) return "absent";
       throw e;
     }
+  }
+
+  /** A custom resource's kind, resolved through its CustomResourceDefinition. */
+  private async customResourceRef(apiVersion: string, kind: string): Promise<ResourceRef | undefined> {
+    const slash = apiVersion.indexOf("/");
+    if (slash < 0) return undefined;
+    const [group, version] = [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+    const crds = await this.deps.client.list(refFor("apiextensions.k8s.io", "customresourcedefinitions"), "");
+    for (const crd of crds.items as Array<{
+      spec?: {
+        group?: string;
+        scope?: string;
+        names?: { kind?: string; plural?: string };
+        versions?: Array<{ name: string }>;
+      };
+    }>) {
+      const spec = crd.spec;
+      if (
+        spec?.group !== group ||
+        spec.names?.kind !== kind ||
+        !spec.versions?.some((v) => v.name === version)
+      )
+        continue;
+      return { group, version, resource: spec.names.plural!, namespaced: spec.scope === "Namespaced" };
+    }
+    return undefined;
   }
 
   private async removeFinalizer(ref: ResourceRef, obj: KObject, finalizer: string): Promise<void> {
@@ -254,4 +314,10 @@ export class GarbageCollector {
       throw e;
     }
   }
+}
+
+function established(crd: KObject): boolean {
+  const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
+    ?.conditions;
+  return !!conditions?.some((c) => c.type === "Established" && c.status === "True");
 }

@@ -3,6 +3,7 @@ import { StatusError } from "../../apimachinery/status-error.ts";
 import { Informer } from "../../client/informer.ts";
 import { resourcePath } from "../../client/rest-client.ts";
 import type { ApiClient } from "../../client/interface.ts";
+import type { ResourceRef } from "../../client/rest-client.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Logger } from "../../util/logger.ts";
 import { namespacedContent, refFor, refOf } from "../refs.ts";
@@ -18,6 +19,26 @@ export interface NamespaceControllerDeps {
  */
 export class NamespaceController {
   private readonly deps: NamespaceControllerDeps;
+
+  /** Namespaced custom resources, from their definitions (upstream reads discovery). */
+  private async customResources(): Promise<ResourceRef[]> {
+    const list = await this.deps.client.list(refFor("apiextensions.k8s.io", "customresourcedefinitions"), "");
+    return list.items.flatMap((crd) => {
+      const spec = crd.spec as
+        | {
+            group: string;
+            scope: string;
+            names: { plural: string };
+            versions: Array<{ name: string; storage: boolean }>;
+          }
+        | undefined;
+      const storage = spec?.versions?.find((v) => v.storage);
+      // Definitions not (yet) served, such as those whose names clash, have nothing to read.
+      if (!established(crd)) return [];
+      if (!spec || !storage || spec.scope !== "Namespaced") return [];
+      return [{ group: spec.group, version: storage.name, resource: spec.names.plural, namespaced: true }];
+    });
+  }
   private readonly queue = new WorkQueue();
   readonly informer: Informer;
 
@@ -51,8 +72,7 @@ export class NamespaceController {
     if (!ns?.metadata?.deletionTimestamp) return;
     const { client } = this.deps;
     let remaining = 0;
-    for (const info of namespacedContent()) {
-      const ref = refOf(info);
+    for (const ref of [...namespacedContent().map(refOf), ...(await this.customResources())]) {
       const list = await client.list(ref, name, { limit: 500 });
       if (!list.items.length) continue;
       remaining += list.items.length;
@@ -88,4 +108,10 @@ export class NamespaceController {
       throw e;
     }
   }
+}
+
+function established(crd: KObject): boolean {
+  const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
+    ?.conditions;
+  return !!conditions?.some((c) => c.type === "Established" && c.status === "True");
 }

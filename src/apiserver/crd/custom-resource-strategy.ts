@@ -1,0 +1,69 @@
+// How custom objects are written: pruned to the schema, defaulted, then validated against it
+// (apiextensions-apiserver's customResourceStrategy), with status kept apart when the CRD has the
+// status subresource.
+import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/object-meta.ts";
+import { nameIsPathSegment } from "../../api/validation/formats.ts";
+import type { KObject } from "../../apimachinery/meta.ts";
+import type { FieldError } from "../../apimachinery/field-error.ts";
+import type { Strategy } from "../registry/strategy.ts";
+import type { CrdVersion } from "./crd-types.ts";
+import { applySchemaDefaults, prune, validateValue, type JSONSchemaProps } from "./schema.ts";
+
+function schemaOf(version: CrdVersion): JSONSchemaProps {
+  return version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+}
+
+/** Validates the object as its schema says, apart from metadata, which ObjectMeta rules cover. */
+function validateAgainst(schema: JSONSchemaProps, obj: KObject): FieldError[] {
+  const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = obj as Record<string, unknown>;
+  const props = { ...(schema.properties ?? {}) };
+  delete props.metadata;
+  delete props.apiVersion;
+  delete props.kind;
+  return validateValue(
+    rest,
+    {
+      ...schema,
+      properties: props,
+      required: (schema.required ?? []).filter((r) => !["metadata", "apiVersion", "kind"].includes(r)),
+    },
+    "",
+  );
+}
+
+export function customResourceStrategy(version: CrdVersion, namespaced: boolean): Strategy {
+  const schema = schemaOf(version);
+  const hasStatus = !!version.subresources?.status;
+  const normalize = (obj: KObject) => {
+    prune(obj, schema, true);
+    applySchemaDefaults(obj, schema);
+  };
+  return {
+    prepareForCreate(obj) {
+      // With the status subresource, status is written only through it.
+      if (hasStatus) delete obj.status;
+      normalize(obj);
+    },
+    prepareForUpdate(obj, old) {
+      if (hasStatus) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = structuredClone(old.status);
+      }
+      normalize(obj);
+    },
+    prepareForStatusUpdate(obj) {
+      normalize(obj);
+    },
+    validateCreate(obj) {
+      const meta = validateObjectMeta(obj.metadata, namespaced, nameIsPathSegment);
+      return [...meta, ...validateAgainst(schema, obj)];
+    },
+    validateUpdate(obj, old) {
+      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateAgainst(schema, obj)];
+    },
+    validateStatusUpdate(obj) {
+      return validateAgainst(schema, obj);
+    },
+    defaultPropagation: "Background",
+  };
+}
