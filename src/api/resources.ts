@@ -34,6 +34,10 @@ export interface ResourceInfo {
   storagePrefix: string;
   /** Resources with a spec whose changes bump metadata.generation. */
   hasSpec: boolean;
+  /** A custom resource's structural schema (its storage version's openAPIV3Schema). */
+  schema?: object;
+  /** A custom resource's scale subresource: where replicas and the selector are (".spec.replicas"). */
+  scalePaths?: { specReplicas: string; statusReplicas: string; labelSelector?: string };
   /** A custom resource's additionalPrinterColumns (its CRD's storage version's). */
   printerColumns?: Array<{
     name: string;

@@ -622,7 +622,7 @@ export class ApiServer {
       if (l) return send(l);
     }
     if (path === "/openapi/v2") {
-      const v2 = openApiV2();
+      const v2 = openApiV2(this.customResources.openApi());
       // kubectl and client-go ask for gnostic's protobuf; anything else gets the JSON.
       const pb = (req.headers.accept ?? "").includes("application/com.github.proto-openapi.spec.v2");
       const body: Buffer | string = pb ? v2.proto : v2.json;
@@ -643,10 +643,14 @@ export class ApiServer {
       res.end(body);
       return;
     }
-    if (path === "/openapi/v3") return send(openApiV3Root());
+    const customApi = this.customResources.openApi();
+    if (path === "/openapi/v3") {
+      const root = openApiV3Root();
+      return send(customApi ? { paths: { ...root.paths, ...customApi.root().paths } } : root);
+    }
     m = /^\/openapi\/v3\/(.+)$/.exec(path);
     if (m) {
-      const doc = openApiV3DocumentJson(m[1]);
+      const doc = customApi?.document(m[1]) ?? openApiV3DocumentJson(m[1]);
       if (doc) {
         res.writeHead(200, {
           "Content-Type": "application/json",

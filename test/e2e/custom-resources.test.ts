@@ -27,6 +27,10 @@ spec:
     storage: true
     subresources:
       status: {}
+      scale:
+        specReplicasPath: .spec.replicas
+        statusReplicasPath: .status.replicas
+        labelSelectorPath: .status.labelSelector
     additionalPrinterColumns:
     - name: Spec
       type: string
@@ -59,6 +63,10 @@ spec:
             type: object
             properties:
               lastScheduleTime:
+                type: string
+              replicas:
+                type: integer
+              labelSelector:
                 type: string
   - name: v1beta1
     served: true
@@ -137,7 +145,14 @@ describe("custom resources", () => {
   });
 
   it("objects are pruned and defaulted, and printed with the definition's columns", async () => {
-    await k.ok(["apply", "-f", "-"], { input: CRONTAB });
+    // kubectl asks for strict field validation: the unknown field is refused, as upstream does.
+    const strict = await k.run(["apply", "-f", "-"], { input: CRONTAB });
+    assert.equal(
+      strict.stderr.trim(),
+      'Error from server (BadRequest): error when creating "STDIN": CronTab in version "v1" cannot be handled as a CronTab: strict decoding error: unknown field "spec.someRandomField"',
+    );
+    // Without it (the documentation's --validate=false), the field is pruned.
+    await k.ok(["apply", "--validate=false", "-f", "-"], { input: CRONTAB });
     const obj = JSON.parse(await k.ok(["get", "ct", "my-new-cron-object", "-o", "json"])) as {
       spec: Record<string, unknown>;
       metadata: { generation: number };
@@ -218,6 +233,37 @@ spec:
       await k.ok(["get", "ct", "my-new-cron-object", "-o", "jsonpath={.status.lastScheduleTime}"]),
       "now",
     );
+  });
+
+  it("kubectl scale works on them through the scale subresource", async () => {
+    await k.ok([
+      "patch",
+      "ct",
+      "my-new-cron-object",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      '{"status":{"replicas":3,"labelSelector":"team=a"}}',
+    ]);
+    assert.equal(
+      await k.ok(["scale", "crontab", "my-new-cron-object", "--replicas=5"]),
+      "crontab.stable.example.com/my-new-cron-object scaled\n",
+    );
+    assert.equal(await k.ok(["get", "ct", "my-new-cron-object", "-o", "jsonpath={.spec.replicas}"]), "5");
+    const scale = JSON.parse(
+      await k.ok([
+        "get",
+        "--raw",
+        "/apis/stable.example.com/v1/namespaces/default/crontabs/my-new-cron-object/scale",
+      ]),
+    ) as { kind: string; spec: unknown; status: unknown };
+    assert.equal(scale.kind, "Scale");
+    assert.deepEqual(scale.spec, { replicas: 5 });
+    assert.deepEqual(scale.status, { replicas: 3, selector: "team=a" });
+    // The schema still holds through the subresource.
+    const over = await k.run(["scale", "crontab", "my-new-cron-object", "--replicas=50"]);
+    assert.match(over.stderr, /spec\.replicas in body should be less than or equal to 10/);
+    await k.ok(["scale", "crontab", "my-new-cron-object", "--replicas=3"]);
   });
 
   it("@kubernetes/client-node's CustomObjectsApi lists and watches them", async () => {
@@ -310,12 +356,21 @@ spec:
       (await k.run(["get", "cm", "owned"])).code !== 0 ? true : undefined,
     );
     await k.ok(["create", "namespace", "scratch"]);
-    await k.ok(["apply", "-n", "scratch", "-f", "-"], { input: CRONTAB });
+    await k.ok(["apply", "-n", "scratch", "--validate=false", "-f", "-"], { input: CRONTAB });
     await k.ok(["delete", "namespace", "scratch", "--timeout=30s"]);
     assert.equal(
       await k.ok(["get", "ct", "-A", "-o", "name"]),
       "crontab.stable.example.com/my-new-cron-object\n",
     );
+  });
+
+  it("kubectl explain describes them from the published OpenAPI, with kubectl 1.27 (v2) and 1.33 (v3)", async () => {
+    for (const minor of [27, 33]) {
+      const out = await new Kubectl(server.kubeconfig, minor).ok(["explain", "crontab.spec.replicas"]);
+      assert.match(out, /KIND:\s+CronTab\n/);
+      assert.match(out, /VERSION:\s+v1\n/);
+      assert.match(out, /FIELD:\s+replicas\s+<integer>/);
+    }
   });
 
   it("deleting the definition deletes its objects and stops serving it", async () => {

@@ -66,6 +66,34 @@ export function validateCrd(crd: Crd, old?: Crd): FieldError[] {
     const schema = v.schema?.openAPIV3Schema;
     if (!schema) errs.push(required(`${p}.schema.openAPIV3Schema`, "schemas are required"));
     else errs.push(...structuralErrors(schema, `${p}.schema.openAPIV3Schema`));
+    const scale = v.subresources?.scale;
+    if (scale) {
+      const sp = `${p}.subresources.scale`;
+      if (!scale.specReplicasPath?.startsWith(".spec."))
+        errs.push(
+          invalid(
+            `${sp}.specReplicasPath`,
+            scale.specReplicasPath ?? "",
+            "should be a json path under .spec",
+          ),
+        );
+      if (!scale.statusReplicasPath?.startsWith(".status."))
+        errs.push(
+          invalid(
+            `${sp}.statusReplicasPath`,
+            scale.statusReplicasPath ?? "",
+            "should be a json path under .status",
+          ),
+        );
+      if (scale.labelSelectorPath && !/^\.(spec|status)\./.test(scale.labelSelectorPath))
+        errs.push(
+          invalid(
+            `${sp}.labelSelectorPath`,
+            scale.labelSelectorPath,
+            "should be a json path under either .spec or .status",
+          ),
+        );
+    }
     for (const [j, c] of (v.additionalPrinterColumns ?? []).entries()) {
       if (!c.name) errs.push(required(`${p}.additionalPrinterColumns[${j}].name`));
       if (!["integer", "number", "string", "boolean", "date"].includes(c.type))

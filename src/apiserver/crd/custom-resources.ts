@@ -11,6 +11,8 @@ import type { RequestContext } from "../registry/strategy.ts";
 import type { WatchBroadcaster } from "../watch/broadcaster.ts";
 import { CLEANUP_FINALIZER, type Crd, type CrdVersion } from "./crd-types.ts";
 import { customResourceStrategy } from "./custom-resource-strategy.ts";
+import { customOpenApi } from "./openapi.ts";
+import type { OpenApiV3 } from "../openapi/documents.ts";
 
 const PREFIX = "/registry/apiextensions.k8s.io/customresourcedefinitions/";
 const ALL: Verb[] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -50,6 +52,20 @@ export class CustomResources {
       }
     this.memo = { generation: this.generation, gvs: [...out.values()] };
     return this.memo.gvs;
+  }
+
+  private openApiMemo?: { generation: number; api: OpenApiV3 | undefined };
+
+  /** The custom resources' OpenAPI documents; undefined while there are none. */
+  openApi(): OpenApiV3 | undefined {
+    if (this.openApiMemo?.generation !== this.generation) {
+      const gvs = this.groupVersions();
+      this.openApiMemo = {
+        generation: this.generation,
+        api: gvs.length ? customOpenApi([...this.served.values()], gvs) : undefined,
+      };
+    }
+    return this.openApiMemo.api;
   }
 
   /** The definition serving group/resource, if any. */
@@ -112,7 +128,7 @@ export class CustomResources {
       const names = crd.spec.names;
       const subresources: ResourceInfo["subresources"] = [];
       if (storage.subresources?.status) subresources.push("status");
-      // The scale subresource (specReplicasPath…) is not served yet, so it is not advertised.
+      if (storage.subresources?.scale) subresources.push("scale");
       const info: ResourceInfo = {
         group: crd.spec.group,
         storageVersion: storage.name,
@@ -129,6 +145,14 @@ export class CustomResources {
         hasSpec: true,
       };
       if (storage.additionalPrinterColumns?.length) info.printerColumns = storage.additionalPrinterColumns;
+      if (storage.schema?.openAPIV3Schema) info.schema = storage.schema.openAPIV3Schema;
+      const scale = storage.subresources?.scale;
+      if (scale)
+        info.scalePaths = {
+          specReplicas: scale.specReplicasPath,
+          statusReplicas: scale.statusReplicasPath,
+          labelSelector: scale.labelSelectorPath,
+        };
       this.served.set(`${info.group}/${info.resource}`, { crd, info, storage, versions });
       this.registry.setCustom(info, customResourceStrategy(storage, info.namespaced));
       this.generation++;

@@ -68,6 +68,34 @@ export function prune(value: Json, schema: JSONSchemaProps | undefined, root = f
   }
 }
 
+/** The fields pruning would drop, as `spec.someRandomField` (fieldValidation's unknown fields). */
+export function unknownFieldPaths(
+  value: Json,
+  schema: JSONSchemaProps | undefined,
+  path = "",
+  root = true,
+): string[] {
+  if (!schema) return [];
+  const out: string[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => out.push(...unknownFieldPaths(item, schema.items, `${path}[${i}]`, false)));
+    return out;
+  }
+  if (!isObject(value)) return out;
+  const embedded = root || schema["x-kubernetes-embedded-resource"];
+  for (const key of Object.keys(value)) {
+    if (embedded && TYPE_META.has(key)) continue;
+    const at = path ? `${path}.${key}` : key;
+    const sub =
+      schema.properties?.[key] ??
+      (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    if (sub) out.push(...unknownFieldPaths(value[key], sub, at, false));
+    else if (!(schema.additionalProperties === true || schema["x-kubernetes-preserve-unknown-fields"]))
+      out.push(at);
+  }
+  return out;
+}
+
 // An embedded object's metadata keeps only the fields an embedded ObjectMeta may carry.
 const EMBEDDED_META = new Set(["name", "namespace", "labels", "annotations", "generateName", "finalizers"]);
 

@@ -1,3 +1,4 @@
+import { unknownFieldPaths, type JSONSchemaProps } from "../crd/schema.ts";
 import { parse as parseYaml } from "yaml";
 import { apiVersionOf } from "../../api/resources.ts";
 import { toStorageVersion } from "../../api/conversion/index.ts";
@@ -90,7 +91,9 @@ export function checkFieldValidation(
     throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${mode}"`);
   }
   if (mode === "Ignore") return;
-  const unknown = unknownFields(scope.served.group, scope.served.version, kind, raw);
+  const unknown = scope.info.schema
+    ? unknownFieldPaths(raw, scope.info.schema as JSONSchemaProps)
+    : unknownFields(scope.served.group, scope.served.version, kind, raw);
   if (!unknown.length) return;
   // Creates and updates name the decode target as upstream's codec does; patches do not.
   if (mode === "Strict")

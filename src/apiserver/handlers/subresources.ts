@@ -8,8 +8,48 @@ import { parseDeleteOptions, type CrudDeps } from "./crud.ts";
 import { successStatus, writeJson } from "./encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 
+const segments = (path: string) => path.replace(/^\./, "").split(".");
+
+function readPath(obj: unknown, path: string): unknown {
+  return segments(path).reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
+    obj,
+  );
+}
+
+function writePath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = segments(path);
+  let o = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof o[k] !== "object" || o[k] === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[keys.at(-1)!] = value;
+}
+
 /** The autoscaling/v1 Scale view of a workload (upstream's per-resource ScaleREST). */
 function scaleOf(scope: RequestScope, obj: any): KObject {
+  const paths = scope.info.scalePaths;
+  if (paths) {
+    const m = obj.metadata;
+    const selector = paths.labelSelector ? readPath(obj, paths.labelSelector) : undefined;
+    return {
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      metadata: {
+        name: m.name,
+        namespace: m.namespace,
+        uid: m.uid,
+        resourceVersion: m.resourceVersion,
+        creationTimestamp: m.creationTimestamp,
+      },
+      spec: { replicas: Number(readPath(obj, paths.specReplicas) ?? 0) },
+      status: {
+        replicas: Number(readPath(obj, paths.statusReplicas) ?? 0),
+        ...(typeof selector === "string" && selector ? { selector } : {}),
+      },
+    };
+  }
   const rc = scope.info.resource === "replicationcontrollers";
   const selector = rc
     ? Object.entries((obj.spec?.selector ?? {}) as Record<string, string>)
@@ -83,7 +123,9 @@ export async function handleScale(deps: CrudDeps, scope: RequestScope, res: Resp
             "the object has been modified; please apply your changes to the latest version and try again",
           );
       }
-      (current as any).spec = { ...(current as any).spec, replicas };
+      const paths = scope.info.scalePaths;
+      if (paths) writePath(current as Record<string, unknown>, paths.specReplicas, replicas);
+      else (current as any).spec = { ...(current as any).spec, replicas };
       return current;
     },
     { pinned, managedSubresource: "scale" },

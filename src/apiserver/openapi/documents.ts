@@ -24,9 +24,13 @@ export class OpenApiV3 {
   private readonly trees: FieldTreeCompiler;
   private readonly kindTrees = new Map<string, FieldNode | null>();
 
-  constructor(reg: SchemaRegistry, groupVersions: GroupVersion[]) {
+  /** Kinds whose schemas were defined by hand (custom resources): "group/version/Kind" → name. */
+  private readonly named: Map<string, string>;
+
+  constructor(reg: SchemaRegistry, groupVersions: GroupVersion[], named = new Map<string, string>()) {
     this.reg = reg;
     this.groupVersions = groupVersions;
+    this.named = named;
     this.trees = new FieldTreeCompiler((n) => reg.get(n));
   }
 
@@ -40,6 +44,8 @@ export class OpenApiV3 {
 
   /** The schema name of a kind (or its list) as this server serves it; throws if unknown. */
   schemaName(gvk: Gvk): string {
+    const custom = this.named.get(`${gvk.group}/${gvk.version}/${gvk.kind}`);
+    if (custom) return custom;
     const legacy = legacyGroups[`${gvk.group}/${gvk.version}`];
     if (legacy) {
       const base = gvk.kind.endsWith("List") ? gvk.kind.slice(0, -4) : gvk.kind;

@@ -42,18 +42,28 @@ export interface SwaggerServed {
 }
 let swagger: SwaggerServed | undefined;
 
-/** `GET /openapi/v2`: one Swagger 2.0 document of every served group-version, as JSON and as protobuf. */
-export function openApiV2(): SwaggerServed {
-  if (swagger) return swagger;
-  const api = openApi();
-  const doc = swaggerDocument(api.paths().map((p) => api.document(p)!.doc));
+const withCustom = new WeakMap<OpenApiV3, SwaggerServed>();
+
+/**
+ * `GET /openapi/v2`: one Swagger 2.0 document of every served group-version, as JSON and as
+ * protobuf; with `custom`, the custom resources' group-versions too.
+ */
+export function openApiV2(custom?: OpenApiV3): SwaggerServed {
+  const done = custom ? withCustom.get(custom) : swagger;
+  if (done) return done;
+  const docs = [openApi(), ...(custom ? [custom] : [])].flatMap((api) =>
+    api.paths().map((p) => api.document(p)!.doc),
+  );
+  const doc = swaggerDocument(docs);
   const json = JSON.stringify(doc);
-  swagger = {
+  const served = {
     json,
     proto: encodeSwagger(doc),
     hash: createHash("sha512").update(json).digest("hex").toUpperCase(),
   };
-  return swagger;
+  if (custom) withCustom.set(custom, served);
+  else swagger = served;
+  return served;
 }
 
 /** Fields of `obj` that the kind's schema does not know, as `spec.containers[0].bar`; [] for unknown kinds. */
