@@ -213,6 +213,23 @@ export const resources: ResourceInfo[] = [
     hasSpec: false,
   }),
   r({ group: "coordination.k8s.io", resource: "leases", singular: "lease", kind: "Lease" }),
+  ...(
+    [
+      ["mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration"],
+      ["validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration"],
+    ] as const
+  ).map(([resource, singular, kind]) =>
+    r({
+      group: "admissionregistration.k8s.io",
+      resource,
+      singular,
+      kind,
+      namespaced: false,
+      categories: ["api-extensions"],
+      hasSpec: false,
+      storagePrefix: `admissionregistration.k8s.io/${resource}`,
+    }),
+  ),
   r({
     group: "apiextensions.k8s.io",
     resource: "customresourcedefinitions",

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AddressInfo } from "node:net";
 import type { GroupVersion, ServedResource } from "../api/resources.ts";
 import { CustomResources } from "./crd/custom-resources.ts";
+import { WebhookAdmission } from "./webhooks/webhook-admission.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
   internal,
@@ -148,6 +149,7 @@ export class ApiServer {
   private readonly deps: ApiServerDeps;
   private readonly servers: Server[] = [];
   readonly customResources: CustomResources;
+  private readonly webhooks: WebhookAdmission;
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
   private ready = false;
@@ -184,6 +186,7 @@ export class ApiServer {
     this.rbac = new RbacCache(store, deps.logger);
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
+    this.webhooks = new WebhookAdmission({ registry: this.registry, logger: deps.logger });
     this.customResources = new CustomResources({
       registry: this.registry,
       clock: deps.clock,
@@ -201,6 +204,7 @@ export class ApiServer {
       registry: this.registry,
       admitCreate: async (scope, obj) => {
         await admitCreate(this.namespaces, scope, obj);
+        await this.admitWithWebhooks(scope, "CREATE", obj, undefined);
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
         if (scope.info.group === "networking.k8s.io" && scope.info.resource === "ingresses")
           await admitIngressClass(this.registry.for(ingressClasses), obj);
@@ -210,6 +214,7 @@ export class ApiServer {
         }
       },
       admitUpdate: async (scope, obj, old) => {
+        await this.admitWithWebhooks(scope, "UPDATE", obj, old);
         if (isServices(scope)) await this.allocate(scope, obj, old);
       },
       released: (scope, obj) => {
@@ -233,6 +238,7 @@ export class ApiServer {
     await this.rbac.follow(this.broadcaster, signal);
     await this.nodeGraph.follow(this.broadcaster, signal);
     await this.customResources.follow(this.broadcaster, signal);
+    await this.webhooks.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
     const { tls, bindAddress, port, extraBindAddresses = [] } = this.deps.config;
     const listen = async (address: string, onPort: number) => {
@@ -265,6 +271,36 @@ export class ApiServer {
     for (const address of extraBindAddresses) await listen(address, bound);
     this.ready = true;
     return bound;
+  }
+
+  /** Mutating, then validating admission webhooks for a create or a main-resource update. */
+  private async admitWithWebhooks(
+    scope: RequestScope,
+    operation: "CREATE" | "UPDATE",
+    obj: KObject,
+    old: KObject | undefined,
+  ): Promise<void> {
+    // Webhook configurations are never sent to webhooks, so that a broken one can be fixed.
+    if (this.webhooks.empty || scope.info.group === "admissionregistration.k8s.io") return;
+    const ns = scope.info.namespaced ? scope.req.namespace : "";
+    const attrs = {
+      operation,
+      group: scope.served.group,
+      version: scope.served.version,
+      resource: scope.info.resource,
+      subresource: scope.req.subresource,
+      kind: scope.info.kind,
+      namespaced: scope.info.namespaced,
+      namespace: ns,
+      name: obj.metadata?.name ?? scope.req.name,
+      object: obj,
+      oldObject: old,
+      user: scope.ctx.user,
+      dryRun: scope.ctx.dryRun,
+      namespaceLabels: ns ? (await this.namespaces.get(ns))?.metadata?.labels : undefined,
+    };
+    await this.webhooks.mutate(attrs, scope.ctx.warnings);
+    await this.webhooks.validate(attrs, scope.ctx.warnings);
   }
 
   /** Built-in and custom group-versions, as discovery lists them and requests are routed by. */

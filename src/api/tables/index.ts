@@ -1,5 +1,6 @@
 // Server-side printing: the Table columns and cells kube-apiserver returns for `kubectl get`
 // (pkg/printers/internalversion/printers.go; the server always prints the wide columns).
+import { webhookConfigurationPrinter } from "./webhook-configurations.ts";
 import { nameColumn } from "./columns.ts";
 import { configMapPrinter } from "./config-maps.ts";
 import { cronJobPrinter } from "./cron-jobs.ts";
@@ -53,6 +54,9 @@ const printers = new Map<string, TablePrinter>([
   ["rbac.authorization.k8s.io/clusterroles", rolePrinter],
   ["rbac.authorization.k8s.io/rolebindings", roleBindingPrinter],
   ["rbac.authorization.k8s.io/clusterrolebindings", roleBindingPrinter],
+  ...(["mutatingwebhookconfigurations", "validatingwebhookconfigurations"] as const).map(
+    (r) => [`admissionregistration.k8s.io/${r}`, webhookConfigurationPrinter] as const,
+  ),
   // apiextensions serves CRDs with the generic table: the name and when it was created.
   [
     "apiextensions.k8s.io/customresourcedefinitions",

@@ -129,6 +129,12 @@ export class SchemaRegistry {
     this.deps.set(full, deps);
     const schema = this.declSchema(home, decl, deps);
     if (decl.name === "JSONSchemaProps") this.addSchemaExtensions(home, schema, deps);
+    // Go's RuleWithOperations embeds Rule inline, which kubernetes-types leaves out.
+    if (decl.name === "RuleWithOperations" || decl.name === "NamedRuleWithOperations")
+      Object.assign(((schema as { properties?: Record<string, Schema> }).properties ??= {}), {
+        resources: { type: "array", items: { type: "string" } },
+        scope: { type: "string" },
+      });
     this.schemas.set(full, schema);
     return full;
   }

@@ -1,0 +1,318 @@
+// Dynamic admission (admissionregistration.k8s.io/v1): every write a MutatingWebhookConfiguration
+// or ValidatingWebhookConfiguration matches is sent as an AdmissionReview v1 over HTTPS to its
+// webhook, mutating ones first (their JSON patches applied in order), then validating ones; a
+// refusal or a failure is upstream's error (k8s.io/apiserver/pkg/admission/plugin/webhook).
+import { randomUUID } from "node:crypto";
+import { request } from "node:https";
+import type { KObject } from "../../apimachinery/meta.ts";
+import {
+  labelSelectorFromMetav1,
+  matches,
+  type MetaV1LabelSelector,
+} from "../../apimachinery/selectors/index.ts";
+import { StatusError, type StatusReason } from "../../apimachinery/status-error.ts";
+import type { Logger } from "../../util/logger.ts";
+import { applyJsonPatch } from "../patch/json-patch.ts";
+import type { Registry } from "../registry/registry.ts";
+import type { WatchBroadcaster } from "../watch/broadcaster.ts";
+
+export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
+
+interface Rule {
+  operations?: string[];
+  apiGroups?: string[];
+  apiVersions?: string[];
+  resources?: string[];
+  scope?: string;
+}
+
+export interface Webhook {
+  name: string;
+  clientConfig: {
+    url?: string;
+    caBundle?: string;
+    service?: { namespace: string; name: string; path?: string; port?: number };
+  };
+  rules?: Rule[];
+  failurePolicy?: "Fail" | "Ignore";
+  namespaceSelector?: MetaV1LabelSelector;
+  objectSelector?: MetaV1LabelSelector;
+  timeoutSeconds?: number;
+  sideEffects?: string;
+  admissionReviewVersions?: string[];
+  matchConditions?: unknown[];
+}
+
+export interface AdmissionAttributes {
+  operation: Operation;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  kind: string;
+  namespaced: boolean;
+  namespace: string;
+  name: string;
+  object?: KObject;
+  oldObject?: KObject;
+  user: { name: string; groups: string[] };
+  dryRun: boolean;
+  /** The labels of the request's namespace, for namespaceSelector. */
+  namespaceLabels?: Record<string, string>;
+}
+
+const PREFIXES = {
+  mutating: "/registry/admissionregistration.k8s.io/mutatingwebhookconfigurations/",
+  validating: "/registry/admissionregistration.k8s.io/validatingwebhookconfigurations/",
+} as const;
+
+const matchesList = (list: string[] | undefined, v: string) => !!list?.some((x) => x === "*" || x === v);
+
+function ruleMatches(rule: Rule, a: AdmissionAttributes): boolean {
+  if (!matchesList(rule.operations, a.operation)) return false;
+  if (!matchesList(rule.apiGroups, a.group) || !matchesList(rule.apiVersions, a.version)) return false;
+  const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const resourceOk = (rule.resources ?? []).some((r) => {
+    if (r === "*" || r === "*/*") return r === "*/*" || !a.subresource;
+    if (r === full) return true;
+    const [res, sub] = r.split("/");
+    return (res === "*" && sub === a.subresource) || (sub === "*" && res === a.resource && !!a.subresource);
+  });
+  if (!resourceOk) return false;
+  const scope = rule.scope ?? "*";
+  return scope === "*" || (scope === "Namespaced") === a.namespaced;
+}
+
+function selected(
+  selector: MetaV1LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  if (!selector) return true;
+  return matches(labelSelectorFromMetav1(selector), labels ?? {});
+}
+
+/** Which of the webhooks apply to this request. */
+export function webhookApplies(w: Webhook, a: AdmissionAttributes): boolean {
+  if (!(w.rules ?? []).some((r) => ruleMatches(r, a))) return false;
+  // Namespaces themselves are matched by their own labels; cluster-scoped objects ignore the selector.
+  const nsLabels =
+    a.group === "" && a.resource === "namespaces"
+      ? (a.object ?? a.oldObject)?.metadata?.labels
+      : a.namespaceLabels;
+  if ((a.namespaced || a.resource === "namespaces") && !selected(w.namespaceSelector, nsLabels)) return false;
+  return (
+    selected(w.objectSelector, (a.object ?? a.oldObject)?.metadata?.labels) ||
+    selected(w.objectSelector, a.oldObject?.metadata?.labels)
+  );
+}
+
+interface ReviewResponse {
+  uid?: string;
+  allowed?: boolean;
+  status?: { code?: number; message?: string; reason?: string };
+  patch?: string;
+  patchType?: string;
+  warnings?: string[];
+}
+
+function post(url: URL, body: string, ca: string | undefined, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "Content-Length": Buffer.byteLength(body),
+        },
+        ...(ca ? { ca } : {}),
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          if ((res.statusCode ?? 0) >= 300)
+            reject(new Error(`expected response code 200, got ${res.statusCode}`));
+          else resolve(text);
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("context deadline exceeded")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export class WebhookAdmission {
+  private readonly configs = {
+    mutating: new Map<string, Webhook[]>(),
+    validating: new Map<string, Webhook[]>(),
+  };
+  private readonly registry: Registry;
+  private readonly logger: Logger;
+
+  constructor(deps: { registry: Registry; logger: Logger }) {
+    this.registry = deps.registry;
+    this.logger = deps.logger;
+  }
+
+  async follow(broadcaster: WatchBroadcaster, signal: AbortSignal): Promise<void> {
+    for (const kind of ["mutating", "validating"] as const) {
+      const prefix = PREFIXES[kind];
+      const map = this.configs[kind];
+      const r = await this.registry.storage.list(prefix);
+      const put = (key: string, obj: KObject | undefined) => {
+        if (obj) map.set(key, ((obj as { webhooks?: Webhook[] }).webhooks ?? []) as Webhook[]);
+        else map.delete(key);
+      };
+      for (const kv of r.items) put(kv.key, JSON.parse(kv.value) as KObject);
+      await broadcaster.subscribe(
+        r.revision,
+        {
+          prefix,
+          onEvents: (events) => {
+            for (const e of events) put(e.key, e.type === "DELETED" ? undefined : e.object);
+          },
+          onError: (err) => {
+            if (!signal.aborted)
+              this.logger.warn("webhook configuration watch ended", { error: err.message });
+          },
+        },
+        signal,
+      );
+    }
+  }
+
+  /** Whether any configuration exists at all: most writes skip admission webhooks entirely. */
+  get empty(): boolean {
+    return this.configs.mutating.size === 0 && this.configs.validating.size === 0;
+  }
+
+  private hooks(kind: "mutating" | "validating"): Webhook[] {
+    // Upstream calls configurations in name order, each one's webhooks in their order.
+    return [...this.configs[kind].entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([, w]) => w);
+  }
+
+  /** Mutating webhooks in order; the object is patched in place. */
+  async mutate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
+    for (const w of this.hooks("mutating")) {
+      if (!a.object || !webhookApplies(w, a)) continue;
+      const res = await this.call(w, a);
+      if (!res) continue;
+      warnings.push(...(res.warnings ?? []));
+      if (!res.allowed) throw denied(w, res);
+      if (res.patch) {
+        if (res.patchType !== "JSONPatch")
+          throw internal(w, `unsupported patch type "${res.patchType ?? ""}"`);
+        let patched: unknown;
+        try {
+          patched = applyJsonPatch(a.object, JSON.parse(Buffer.from(res.patch, "base64").toString("utf8")));
+        } catch (e) {
+          throw internal(w, `the patch could not be applied: ${(e as Error).message}`);
+        }
+        for (const k of Object.keys(a.object)) delete (a.object as Record<string, unknown>)[k];
+        Object.assign(a.object, patched);
+      }
+    }
+  }
+
+  /** Validating webhooks (upstream calls them in parallel; any refusal refuses the request). */
+  async validate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
+    const hooks = this.hooks("validating").filter((w) => webhookApplies(w, a));
+    const results = await Promise.allSettled(hooks.map((w) => this.call(w, a).then((r) => ({ w, r }))));
+    for (const r of results) if (r.status === "rejected") throw r.reason;
+    for (const r of results) {
+      if (r.status !== "fulfilled" || !r.value.r) continue;
+      warnings.push(...(r.value.r.warnings ?? []));
+      if (!r.value.r.allowed) throw denied(r.value.w, r.value.r);
+    }
+  }
+
+  /** One call; undefined when it failed and its failurePolicy is Ignore. */
+  private async call(w: Webhook, a: AdmissionAttributes): Promise<ReviewResponse | undefined> {
+    const uid = randomUUID();
+    const timeoutMs = (w.timeoutSeconds ?? 10) * 1000;
+    let url: URL;
+    try {
+      url = this.urlOf(w);
+    } catch (e) {
+      return this.failed(w, (e as Error).message);
+    }
+    url.searchParams.set("timeout", `${w.timeoutSeconds ?? 10}s`);
+    const review = {
+      kind: "AdmissionReview",
+      apiVersion: "admission.k8s.io/v1",
+      request: {
+        uid,
+        kind: { group: a.group, version: a.version, kind: a.kind },
+        resource: { group: a.group, version: a.version, resource: a.resource },
+        ...(a.subresource ? { subResource: a.subresource } : {}),
+        requestKind: { group: a.group, version: a.version, kind: a.kind },
+        requestResource: { group: a.group, version: a.version, resource: a.resource },
+        ...(a.name ? { name: a.name } : {}),
+        ...(a.namespace ? { namespace: a.namespace } : {}),
+        operation: a.operation,
+        userInfo: { username: a.user.name, groups: a.user.groups },
+        object: a.object ?? null,
+        oldObject: a.oldObject ?? null,
+        dryRun: a.dryRun,
+        options: null,
+      },
+    };
+    const ca = w.clientConfig.caBundle
+      ? Buffer.from(w.clientConfig.caBundle, "base64").toString("utf8")
+      : undefined;
+    let text: string;
+    try {
+      text = await post(url, JSON.stringify(review), ca, timeoutMs);
+    } catch (e) {
+      return this.failed(w, `failed to call webhook: Post "${url.href}": ${(e as Error).message}`);
+    }
+    let res: ReviewResponse | undefined;
+    try {
+      res = (JSON.parse(text) as { response?: ReviewResponse }).response;
+    } catch {
+      return this.failed(w, "received invalid webhook response: the response is not JSON");
+    }
+    if (!res) return this.failed(w, "received invalid webhook response: response is nil");
+    if (res.uid !== uid) return this.failed(w, `expected response.uid="${uid}", got "${res.uid ?? ""}"`);
+    return res;
+  }
+
+  private failed(w: Webhook, message: string): undefined {
+    if (w.failurePolicy === "Ignore") {
+      this.logger.warn("webhook failed, ignored by its failurePolicy", { webhook: w.name, error: message });
+      return undefined;
+    }
+    throw internal(w, message);
+  }
+
+  private urlOf(w: Webhook): URL {
+    if (w.clientConfig.url) return new URL(w.clientConfig.url);
+    const svc = w.clientConfig.service;
+    if (!svc) throw new Error("the webhook has neither a url nor a service");
+    return new URL(`https://${svc.name}.${svc.namespace}.svc:${svc.port ?? 443}${svc.path ?? "/"}`);
+  }
+}
+
+function denied(w: Webhook, res: ReviewResponse): StatusError {
+  const by = `admission webhook "${w.name}" denied the request`;
+  const message = res.status?.message ? `${by}: ${res.status.message}` : `${by} without explanation`;
+  const code = res.status?.code || 400;
+  return new StatusError(
+    code,
+    (res.status?.reason ?? (code === 400 ? "BadRequest" : "")) as StatusReason,
+    message,
+  );
+}
+
+function internal(w: Webhook, message: string): StatusError {
+  return new StatusError(
+    500,
+    "InternalError",
+    `Internal error occurred: failed calling webhook "${w.name}": ${message}`,
+  );
+}
