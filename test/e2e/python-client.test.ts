@@ -61,4 +61,6 @@ test("discovery, a watch, a followed log and the dynamic client work from Python
   assert.equal(out.dynamicGot, "w");
   assert.equal(out.dynamicListed, true);
   assert.equal(out.dynamicDeleted, true);
+  assert.equal(out.customDefaulted, 3, "the custom object got its schema's default");
+  assert.deepEqual(out.customListed, ["t1"]);
 });

@@ -64,4 +64,34 @@ try:
 except dynamic.exceptions.NotFoundError:
     out["dynamicDeleted"] = True
 
+# The dynamic client with a custom resource: a CRD created through it, then its kind looked up
+# by discovery (invalidated once the CRD exists, as a user's script does) and used.
+crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition")
+crds.create(body={
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "pythings.py.example.com"},
+    "spec": {
+        "group": "py.example.com",
+        "scope": "Namespaced",
+        "names": {"plural": "pythings", "singular": "pything", "kind": "PyThing"},
+        "versions": [{
+            "name": "v1", "served": True, "storage": True,
+            "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
+                "type": "object", "properties": {"size": {"type": "integer", "default": 3}}}}}},
+        }],
+    },
+})
+things = None
+for _ in range(50):
+    try:
+        dyn.resources.invalidate_cache()
+        things = dyn.resources.get(api_version="py.example.com/v1", kind="PyThing")
+        break
+    except dynamic.exceptions.ResourceNotFoundError:
+        time.sleep(0.1)
+things.create(body={"apiVersion": "py.example.com/v1", "kind": "PyThing", "metadata": {"name": "t1"}, "spec": {}}, namespace="default")
+out["customDefaulted"] = things.get(name="t1", namespace="default").spec.size
+out["customListed"] = [i.metadata.name for i in things.get(namespace="default").items]
+
 print(json.dumps(out))
