@@ -217,6 +217,11 @@ export class ApiServer {
         await this.admitWithWebhooks(scope, "UPDATE", obj, old);
         if (isServices(scope)) await this.allocate(scope, obj, old);
       },
+      admitDelete: async (scope, load) => {
+        if (this.webhooks.empty) return;
+        const old = await load();
+        if (old) await this.admitWithWebhooks(scope, "DELETE", undefined, old);
+      },
       released: (scope, obj) => {
         if (isServices(scope)) this.allocator.release(obj);
       },
@@ -276,8 +281,8 @@ export class ApiServer {
   /** Mutating, then validating admission webhooks for a create or a main-resource update. */
   private async admitWithWebhooks(
     scope: RequestScope,
-    operation: "CREATE" | "UPDATE",
-    obj: KObject,
+    operation: "CREATE" | "UPDATE" | "DELETE",
+    obj: KObject | undefined,
     old: KObject | undefined,
   ): Promise<void> {
     // Webhook configurations are never sent to webhooks, so that a broken one can be fixed.
@@ -292,7 +297,7 @@ export class ApiServer {
       kind: scope.info.kind,
       namespaced: scope.info.namespaced,
       namespace: ns,
-      name: obj.metadata?.name ?? scope.req.name,
+      name: (obj ?? old)?.metadata?.name ?? scope.req.name,
       object: obj,
       oldObject: old,
       user: scope.ctx.user,

@@ -74,6 +74,14 @@ describe("admission webhooks", () => {
               : { allowed: true },
           );
         }
+        if (path === "/no-delete") {
+          const old = (review.request as { oldObject?: { metadata?: { labels?: Record<string, string> } } })
+            .oldObject;
+          const keep = review.request.operation === "DELETE" && old?.metadata?.labels?.protected === "true";
+          return reply(
+            keep ? { allowed: false, status: { message: "protected objects stay" } } : { allowed: true },
+          );
+        }
         if (path === "/slow") return void setTimeout(() => reply({ allowed: true }), 3000);
         if (path === "/garbage") {
           res.writeHead(200, { "Content-Type": "application/json" });
@@ -153,6 +161,28 @@ describe("admission webhooks", () => {
       /admission webhook "deny\.example\.com" denied the request: the key forbidden is not allowed/,
     );
     assert.equal(await k.ok(["get", "cm", "good", "-o", "jsonpath={.data}"]), '{"fine":"1"}');
+  });
+
+  it("a validating webhook for DELETE sees the old object and can keep it", async () => {
+    await apply("ValidatingWebhookConfiguration", "keep-protected", [
+      {
+        ...webhook("keep.example.com", "/no-delete", ["configmaps"]),
+        rules: [{ operations: ["DELETE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps"] }],
+      },
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    await k.ok(["create", "configmap", "kept"]);
+    await k.ok(["label", "configmap", "kept", "protected=true"]);
+    const r = await k.run(["delete", "configmap", "kept"]);
+    assert.equal(
+      r.stderr.trim(),
+      'Error from server (BadRequest): admission webhook "keep.example.com" denied the request: protected objects stay',
+    );
+    assert.equal((await k.run(["get", "cm", "kept"])).code, 0);
+    await k.ok(["delete", "configmap", "plain"]);
+    const review = seen.findLast((x) => x.request.operation === "DELETE")!;
+    assert.equal(review.request.object, null);
+    await k.ok(["delete", "validatingwebhookconfiguration", "keep-protected"]);
   });
 
   it("a webhook that times out, or answers garbage, fails the write; with failurePolicy Ignore it is skipped", async () => {

@@ -48,6 +48,8 @@ export interface CrudDeps {
   admitCreate(scope: RequestScope, obj: KObject): Promise<void>;
   /** Called for main-resource updates before validation (e.g. service IP and port allocation). */
   admitUpdate?(scope: RequestScope, obj: KObject, old: KObject): Promise<void>;
+  /** Called before a delete with a way to read the object (admission webhooks for DELETE). */
+  admitDelete?(scope: RequestScope, load: () => Promise<KObject | undefined>): Promise<void>;
   /** An admitted object was not stored, or was deleted: give back what admission reserved for it. */
   released?(scope: RequestScope, obj: KObject): void;
 }
@@ -301,6 +303,7 @@ async function deleteOne(store: GenericStore, scope: RequestScope, name: string,
 export async function handleDelete(deps: CrudDeps, scope: RequestScope, res: ResponseSink): Promise<void> {
   const store = deps.registry.for(scope.info);
   const opts = parseDeleteOptions(scope);
+  await deps.admitDelete?.(scope, () => store.tryGet(scope.req.namespace, scope.req.name));
   const { object, deleted } = await deleteOne(store, scope, scope.req.name, opts);
   if (deleted && !scope.ctx.dryRun) deps.released?.(scope, object);
   if (!deleted) {
@@ -334,6 +337,7 @@ export async function handleDeleteCollection(
   const listed = await store.list(scope.req.namespace, { filter: selectionFilter(scope) });
   const done: KObject[] = [];
   for (const item of listed.items) {
+    await deps.admitDelete?.(scope, () => Promise.resolve(item));
     try {
       const r = await store.delete(item.metadata!.namespace ?? "", item.metadata!.name!, opts, scope.ctx);
       if (r.deleted && !scope.ctx.dryRun) deps.released?.(scope, r.object);
