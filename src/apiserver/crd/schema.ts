@@ -139,7 +139,7 @@ const FORMATS: Record<string, RegExp> = {
   hostname: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i,
 };
 
-const goValue = (v: Json) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v));
+const goValue = (v: Json) => JSON.stringify(v);
 
 /** Every way `value` breaks `schema`, at `path` (e.g. "spec.replicas"). */
 export function validateValue(value: Json, schema: JSONSchemaProps, path: string): FieldError[] {

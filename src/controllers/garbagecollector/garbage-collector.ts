@@ -5,7 +5,8 @@ import type { ResourceRef } from "../../client/rest-client.ts";
 import type { ApiClient } from "../../client/interface.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Logger } from "../../util/logger.ts";
-import { namespacedContent, refFor, refForKind, refOf } from "../refs.ts";
+import { customResourceRef, namespacedContent, refFor, refForKind, refOf } from "../refs.ts";
+import { parseApiVersion } from "../../api/resources.ts";
 import { resources } from "../../api/resources.ts";
 
 export interface GarbageCollectorDeps {
@@ -35,8 +36,16 @@ export class GarbageCollector {
   private readonly dependents = new Map<string, Set<string>>();
   private readonly informerIndex = new Map<string, Informer>();
 
+  /** The CustomResourceDefinitions: custom owners' kinds, and the custom resources to follow. */
+  private readonly crds: Informer;
+
   constructor(deps: GarbageCollectorDeps) {
     this.deps = deps;
+    this.crds = new Informer({
+      client: deps.client,
+      ref: refFor("apiextensions.k8s.io", "customresourcedefinitions"),
+      logger: deps.logger,
+    });
     const infos = [
       ...namespacedContent().filter((r) => r.resource !== "events"),
       ...resources.filter((r) => !r.namespaced && r.verbs.includes("list") && r.resource !== "namespaces"),
@@ -63,30 +72,14 @@ export class GarbageCollector {
 
   /** Custom resources join the graph as their definitions appear (upstream re-reads discovery). */
   private followCustomResources(signal: AbortSignal): Promise<void> {
-    const crds = new Informer({
-      client: this.deps.client,
-      ref: refFor("apiextensions.k8s.io", "customresourcedefinitions"),
-      logger: this.deps.logger,
-    });
+    const crds = this.crds;
     const onCrd = (crd: KObject) => {
-      const spec = crd.spec as
-        | {
-            group: string;
-            scope: string;
-            names: { plural: string };
-            versions: Array<{ name: string; storage: boolean }>;
-          }
-        | undefined;
-      const storage = spec?.versions?.find((v) => v.storage);
-      if (!established(crd)) return;
-      if (!spec || !storage || this.informerIndex.has(`${spec.group}/${spec.names.plural}`)) return;
-      const informer = this.follow({
-        group: spec.group,
-        version: storage.name,
-        resource: spec.names.plural,
-        namespaced: spec.scope === "Namespaced",
-      });
-      void informer.run(signal).catch(() => undefined);
+      const ref = customResourceRef(crd);
+      if (!ref || this.informerIndex.has(`${ref.group}/${ref.resource}`)) return;
+      const { group, version, resource, namespaced } = ref;
+      void this.follow({ group, version, resource, namespaced })
+        .run(signal)
+        .catch(() => undefined);
     };
     crds.on({ add: onCrd, update: onCrd });
     return crds.run(signal);
@@ -254,7 +247,7 @@ export class GarbageCollector {
       return "present" as const;
     };
     if (fromCache) return check(fromCache);
-    const ref = refForKind(r.apiVersion, r.kind) ?? (await this.customResourceRef(r.apiVersion, r.kind));
+    const ref = refForKind(r.apiVersion, r.kind) ?? this.customResourceRef(r.apiVersion, r.kind);
     if (!ref) return "present"; // an owner kind this server does not serve is left alone
     try {
       return check(await this.deps.client.get(ref, ref.namespaced ? namespace : "", r.name));
@@ -264,28 +257,13 @@ export class GarbageCollector {
     }
   }
 
-  /** A custom resource's kind, resolved through its CustomResourceDefinition. */
-  private async customResourceRef(apiVersion: string, kind: string): Promise<ResourceRef | undefined> {
-    const slash = apiVersion.indexOf("/");
-    if (slash < 0) return undefined;
-    const [group, version] = [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
-    const crds = await this.deps.client.list(refFor("apiextensions.k8s.io", "customresourcedefinitions"), "");
-    for (const crd of crds.items as Array<{
-      spec?: {
-        group?: string;
-        scope?: string;
-        names?: { kind?: string; plural?: string };
-        versions?: Array<{ name: string }>;
-      };
-    }>) {
-      const spec = crd.spec;
-      if (
-        spec?.group !== group ||
-        spec.names?.kind !== kind ||
-        !spec.versions?.some((v) => v.name === version)
-      )
-        continue;
-      return { group, version, resource: spec.names.plural!, namespaced: spec.scope === "Namespaced" };
+  /** A custom resource's kind, resolved through its CustomResourceDefinition (from the cache). */
+  private customResourceRef(apiVersion: string, kind: string): ResourceRef | undefined {
+    const { group, version } = parseApiVersion(apiVersion);
+    for (const crd of this.crds.list()) {
+      const ref = customResourceRef(crd);
+      if (ref?.group === group && ref.kind === kind && ref.versions.includes(version))
+        return { group, version, resource: ref.resource, namespaced: ref.namespaced };
     }
     return undefined;
   }
@@ -314,10 +292,4 @@ export class GarbageCollector {
       throw e;
     }
   }
-}
-
-function established(crd: KObject): boolean {
-  const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
-    ?.conditions;
-  return !!conditions?.some((c) => c.type === "Established" && c.status === "True");
 }

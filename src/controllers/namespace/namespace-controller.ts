@@ -6,7 +6,7 @@ import type { ApiClient } from "../../client/interface.ts";
 import type { ResourceRef } from "../../client/rest-client.ts";
 import { runWorkers, WorkQueue } from "../../client/workqueue.ts";
 import type { Logger } from "../../util/logger.ts";
-import { namespacedContent, refFor, refOf } from "../refs.ts";
+import { customResourceRef, namespacedContent, refFor, refOf } from "../refs.ts";
 
 export interface NamespaceControllerDeps {
   client: ApiClient;
@@ -24,21 +24,13 @@ export class NamespaceController {
   private async customResources(): Promise<ResourceRef[]> {
     const list = await this.deps.client.list(refFor("apiextensions.k8s.io", "customresourcedefinitions"), "");
     return list.items.flatMap((crd) => {
-      const spec = crd.spec as
-        | {
-            group: string;
-            scope: string;
-            names: { plural: string };
-            versions: Array<{ name: string; storage: boolean }>;
-          }
-        | undefined;
-      const storage = spec?.versions?.find((v) => v.storage);
-      // Definitions not (yet) served, such as those whose names clash, have nothing to read.
-      if (!established(crd)) return [];
-      if (!spec || !storage || spec.scope !== "Namespaced") return [];
-      return [{ group: spec.group, version: storage.name, resource: spec.names.plural, namespaced: true }];
+      const ref = customResourceRef(crd);
+      return ref?.namespaced
+        ? [{ group: ref.group, version: ref.version, resource: ref.resource, namespaced: true }]
+        : [];
     });
   }
+
   private readonly queue = new WorkQueue();
   readonly informer: Informer;
 
@@ -108,10 +100,4 @@ export class NamespaceController {
       throw e;
     }
   }
-}
-
-function established(crd: KObject): boolean {
-  const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)
-    ?.conditions;
-  return !!conditions?.some((c) => c.type === "Established" && c.status === "True");
 }
