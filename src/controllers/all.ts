@@ -14,6 +14,7 @@ import { simulatedNodesAgent } from "../kubelet/registration.ts";
 import { newScheduler } from "../scheduler/index.ts";
 import { replicaSetControllers } from "./replicaset/registration.ts";
 import { daemonSetController } from "./daemonset/registration.ts";
+import { statefulSetController } from "./statefulset/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
@@ -41,6 +42,7 @@ export const controllers: ControllerRegistration[] = [
   nodeIpamController,
   simulatedNodesAgent,
   daemonSetController,
+  statefulSetController,
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,
   clusterRoleAggregationController,

@@ -29,6 +29,7 @@ export const controllerServiceAccounts: Record<string, string> = {
   nodeipam: "node-controller",
   podgc: "pod-garbage-collector",
   daemonset: "daemon-set-controller",
+  statefulset: "statefulset-controller",
   job: "job-controller",
   "ttl-after-finished": "ttl-after-finished-controller",
   cronjob: "cronjob-controller",

@@ -18,7 +18,9 @@ import {
   defaultDeployment,
   defaultReplicaSet,
   defaultReplicationController,
+  defaultStatefulSet,
 } from "./workloads.ts";
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, defaultStorageClass } from "./storage.ts";
 
 export { applyJobSelector } from "./batch.ts";
 
@@ -45,6 +47,10 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "apps/ReplicaSet": defaultReplicaSet,
   "apps/Deployment": defaultDeployment,
   "apps/DaemonSet": defaultDaemonSet,
+  "apps/StatefulSet": defaultStatefulSet,
+  "/PersistentVolumeClaim": defaultPersistentVolumeClaim,
+  "/PersistentVolume": defaultPersistentVolume,
+  "storage.k8s.io/StorageClass": defaultStorageClass,
   "batch/Job": defaultJob,
   "batch/CronJob": defaultCronJob,
   "networking.k8s.io/IngressClass": defaultIngressClass,

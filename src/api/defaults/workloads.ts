@@ -1,6 +1,7 @@
 // ReplicationController (core/v1) and apps/v1 workload defaults.
 import { defaultPodTemplate } from "./pod-spec.ts";
-import { child, isEmptyMap, isObj, setIfEmpty, setIfUnset, type Obj } from "./util.ts";
+import { defaultPersistentVolumeClaim } from "./storage.ts";
+import { child, isEmptyMap, isObj, list, setIfEmpty, setIfUnset, type Obj } from "./util.ts";
 
 export function defaultReplicationController(rc: Obj): void {
   const spec = child(rc, "spec");
@@ -47,4 +48,26 @@ export function defaultDaemonSet(ds: Obj): void {
   }
   setIfUnset(spec, "revisionHistoryLimit", 10);
   defaultPodTemplate(spec.template);
+}
+
+export function defaultStatefulSet(sts: Obj): void {
+  const spec = child(sts, "spec");
+  setIfEmpty(spec, "podManagementPolicy", "OrderedReady");
+  const strategy = child(spec, "updateStrategy");
+  setIfEmpty(strategy, "type", "RollingUpdate");
+  if (strategy.type === "RollingUpdate") setIfUnset(child(strategy, "rollingUpdate"), "partition", 0);
+  const retention = child(spec, "persistentVolumeClaimRetentionPolicy");
+  setIfEmpty(retention, "whenDeleted", "Retain");
+  setIfEmpty(retention, "whenScaled", "Retain");
+  setIfUnset(spec, "replicas", 1);
+  setIfUnset(spec, "revisionHistoryLimit", 10);
+  defaultPodTemplate(spec.template);
+  // apps/v1 shows each claim template as a whole PersistentVolumeClaim, defaulted as one.
+  for (const t of list(spec.volumeClaimTemplates)) {
+    t.apiVersion ??= "v1";
+    t.kind ??= "PersistentVolumeClaim";
+    const meta = child(t, "metadata");
+    if (!("creationTimestamp" in meta)) meta.creationTimestamp = null;
+    defaultPersistentVolumeClaim(t);
+  }
 }

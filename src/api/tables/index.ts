@@ -23,6 +23,8 @@ import { replicationControllerPrinter } from "./replication-controllers.ts";
 import { secretPrinter } from "./secrets.ts";
 import { serviceAccountPrinter } from "./service-accounts.ts";
 import { servicePrinter } from "./services.ts";
+import { controllerRevisionPrinter, statefulSetPrinter } from "./stateful-sets.ts";
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from "./storage.ts";
 import type { TablePrinter } from "./types.ts";
 
 export type { TableColumnDefinition, TablePrinter, TableRowCondition } from "./types.ts";
@@ -42,6 +44,11 @@ const printers = new Map<string, TablePrinter>([
   ["apps/daemonsets", daemonSetPrinter],
   ["apps/deployments", deploymentPrinter],
   ["apps/replicasets", replicaSetPrinter],
+  ["apps/statefulsets", statefulSetPrinter],
+  ["apps/controllerrevisions", controllerRevisionPrinter],
+  ["/persistentvolumes", persistentVolumePrinter],
+  ["/persistentvolumeclaims", persistentVolumeClaimPrinter],
+  ["storage.k8s.io/storageclasses", storageClassPrinter],
   ["batch/jobs", jobPrinter],
   ["batch/cronjobs", cronJobPrinter],
   ["networking.k8s.io/ingresses", ingressPrinter],

@@ -12,6 +12,23 @@ import {
   validateReplicaSetStatusUpdate,
   validateReplicaSetUpdate,
 } from "./apps-workloads.ts";
+import {
+  validateControllerRevision,
+  validateControllerRevisionUpdate,
+  validateStatefulSet,
+  validateStatefulSetStatusUpdate,
+  validateStatefulSetUpdate,
+} from "./apps-statefulset.ts";
+import {
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimStatusUpdate,
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeStatusUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from "./storage.ts";
 import { validateCronJob, validateCronJobStatusUpdate, validateCronJobUpdate } from "./batch-cron-job.ts";
 import { validateJob, validateJobStatusUpdate, validateJobUpdate } from "./batch-job.ts";
 import {
@@ -111,6 +128,23 @@ const kinds: Record<string, KindValidation> = {
     update: validateDaemonSetUpdate,
     status: validateDaemonSetStatusUpdate,
   },
+  "apps/StatefulSet": {
+    create: validateStatefulSet,
+    update: validateStatefulSetUpdate,
+    status: validateStatefulSetStatusUpdate,
+  },
+  "apps/ControllerRevision": { create: validateControllerRevision, update: validateControllerRevisionUpdate },
+  "/PersistentVolumeClaim": {
+    create: validatePersistentVolumeClaim,
+    update: validatePersistentVolumeClaimUpdate,
+    status: validatePersistentVolumeClaimStatusUpdate,
+  },
+  "/PersistentVolume": {
+    create: validatePersistentVolume,
+    update: validatePersistentVolumeUpdate,
+    status: validatePersistentVolumeStatusUpdate,
+  },
+  "storage.k8s.io/StorageClass": { create: validateStorageClass, update: validateStorageClassUpdate },
   "batch/Job": { create: validateJob, update: validateJobUpdate, status: validateJobStatusUpdate },
   "batch/CronJob": {
     create: validateCronJob,

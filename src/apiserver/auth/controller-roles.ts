@@ -36,6 +36,17 @@ export const controllerRoleRules: Record<string, PolicyRule[]> = {
     rule(["apps"], ["controllerrevisions"], [...read, "create", "delete", "update", "patch"]),
     events,
   ],
+  "statefulset-controller": [
+    rule([""], ["pods"], ["list", "watch"]),
+    rule(["apps"], ["statefulsets"], read),
+    rule(["apps"], ["statefulsets/status"], ["update"]),
+    rule(["apps"], ["statefulsets/finalizers"], ["update"]),
+    rule([""], ["pods"], ["get", "create", "delete", "update", "patch"]),
+    rule(["apps"], ["controllerrevisions"], ["get", "create", "delete", "update", "patch", "list", "watch"]),
+    rule([""], ["persistentvolumeclaims"], ["get", "create"]),
+    rule([""], ["persistentvolumeclaims"], ["update", "delete"]),
+    events,
+  ],
   "deployment-controller": [
     rule(apps, ["deployments"], [...read, "update"]),
     rule(apps, ["deployments/status"], ["update"]),

@@ -55,6 +55,8 @@ export const listExtensions: Record<string, ListExtensions> = {
   "apps/v1:ReplicaSetStatus.conditions": conditions,
   "apps/v1:DaemonSetStatus.conditions": conditions,
   "apps/v1:StatefulSetStatus.conditions": conditions,
+  "apps/v1:StatefulSetSpec.volumeClaimTemplates": { "x-kubernetes-list-type": "atomic" },
+  "core/v1:PersistentVolumeClaimStatus.conditions": conditions,
   "batch/v1:JobStatus.conditions": {
     "x-kubernetes-list-type": "atomic",
     "x-kubernetes-patch-merge-key": "type",

@@ -130,6 +130,14 @@ const kinds: Record<string, Fragment> = {
   "apps/Deployment": { ...workload(), ...statusConditions },
   "apps/ReplicaSet": { ...workload(), ...statusConditions },
   "apps/DaemonSet": { ...workload(), ...statusConditions },
+  "apps/StatefulSet": { ...workload(), "spec.volumeClaimTemplates": atomicList, ...statusConditions },
+  "/PersistentVolumeClaim": {
+    "spec.accessModes": atomicList,
+    "status.accessModes": atomicList,
+    ...statusConditions,
+  },
+  "/PersistentVolume": { "spec.accessModes": atomicList, "spec.mountOptions": atomicList },
+  "storage.k8s.io/StorageClass": { mountOptions: atomicList, allowedTopologies: atomicList },
   "batch/Job": {
     ...workload(),
     "status.conditions": { patchStrategy: "merge", patchMergeKey: "type", listType: "atomic" },

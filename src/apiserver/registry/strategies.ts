@@ -31,6 +31,11 @@ function initialStatus(info: ResourceInfo, obj: any): void {
     case "/services":
       obj.status = { loadBalancer: {} };
       return;
+    case "/persistentvolumeclaims":
+    case "/persistentvolumes":
+      // Upstream's read-time defaulting shows a new claim or volume as Pending.
+      obj.status = { phase: "Pending" };
+      return;
     default:
       obj.status = {};
   }
