@@ -35,6 +35,11 @@ import { negotiateOutput, parseMediaTypes } from "./http/negotiate.ts";
 import { parseRequestInfo, type RequestInfo, type ResourceRequest } from "./http/request-info.ts";
 import { admitCreate, admitIngressClass } from "./admission.ts";
 import {
+  admitPersistentVolumeClaimCreate,
+  admitPersistentVolumeClaimUpdate,
+  admitPersistentVolumeCreate,
+} from "./admission-storage.ts";
+import {
   handleCreate,
   handleDelete,
   handleDeleteCollection,
@@ -126,6 +131,9 @@ export interface ApiServerDeps {
 const ingressClasses = resources.find(
   (r) => r.group === "networking.k8s.io" && r.resource === "ingressclasses",
 )!;
+const storageClasses = resources.find(
+  (r) => r.group === "storage.k8s.io" && r.resource === "storageclasses",
+)!;
 const isServices = (scope: RequestScope) => scope.info.group === "" && scope.info.resource === "services";
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
@@ -208,6 +216,10 @@ export class ApiServer {
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
         if (scope.info.group === "networking.k8s.io" && scope.info.resource === "ingresses")
           await admitIngressClass(this.registry.for(ingressClasses), obj);
+        if (scope.info.group === "" && scope.info.resource === "persistentvolumeclaims")
+          await admitPersistentVolumeClaimCreate(this.registry.for(storageClasses), obj);
+        if (scope.info.group === "" && scope.info.resource === "persistentvolumes")
+          admitPersistentVolumeCreate(obj);
         if (scope.info.group === "" && scope.info.resource === "pods") {
           addDefaultTolerations((obj.spec ??= {}) as Record<string, unknown>, this.tolerationSeconds);
           await admitPodServiceAccount(this.serviceAccounts, scope.req.namespace, obj);
@@ -216,6 +228,12 @@ export class ApiServer {
       admitUpdate: async (scope, obj, old) => {
         await this.admitWithWebhooks(scope, "UPDATE", obj, old);
         if (isServices(scope)) await this.allocate(scope, obj, old);
+        if (
+          scope.info.group === "" &&
+          scope.info.resource === "persistentvolumeclaims" &&
+          !scope.req.subresource
+        )
+          await admitPersistentVolumeClaimUpdate(this.registry.for(storageClasses), obj, old);
       },
       admitDelete: async (scope, load) => {
         if (this.webhooks.empty) return;

@@ -131,6 +131,12 @@ export const serverFlags: FlagSpec[] = [
       "addresses for LoadBalancer services, CIDR or FIRST-LAST (repeatable); each is announced by one node. Default: the nodes' own addresses",
   },
   {
+    name: "default-local-storage-path",
+    type: "string",
+    default: "",
+    usage: "where local-path volumes are made on each node (default: DATA-DIR/storage)",
+  },
+  {
     name: "node-monitor-grace-period",
     type: "string",
     default: "40s",
@@ -290,6 +296,9 @@ export async function runServer(argv: string[]): Promise<number> {
     throw new UsageError(`invalid --write-kubeconfig-mode "${String(f["write-kubeconfig-mode"])}"`);
   const compactionMs = parseDuration(String(f["compaction-interval"]));
   const controllerOptions = parseControllerOptions(f);
+  controllerOptions.localStoragePath = resolve(
+    expandHome(String(f["default-local-storage-path"] || join(dataDir, "storage"))),
+  );
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeOptions = f["disable-agent"] ? undefined : parseNodeFlags(f, dataDir);
   if (

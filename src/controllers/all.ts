@@ -15,6 +15,7 @@ import { newScheduler } from "../scheduler/index.ts";
 import { replicaSetControllers } from "./replicaset/registration.ts";
 import { daemonSetController } from "./daemonset/registration.ts";
 import { statefulSetController } from "./statefulset/registration.ts";
+import { volumeControllers } from "./volume/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
@@ -43,6 +44,7 @@ export const controllers: ControllerRegistration[] = [
   simulatedNodesAgent,
   daemonSetController,
   statefulSetController,
+  ...volumeControllers, // the binder, claim and volume protection, ephemeral volumes, local-path
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,
   clusterRoleAggregationController,

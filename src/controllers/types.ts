@@ -31,6 +31,8 @@ export interface ControllerOptions {
   clusterDNS: string;
   /** --service-lb-pool: LoadBalancer addresses; absent, services get the nodes' own. */
   serviceLbPool?: string[];
+  /** --default-local-storage-path: the folder local-path volumes are made in on each node. */
+  localStoragePath?: string;
   /** The cluster CA in PEM, published in every namespace as kube-root-ca.crt. */
   rootCaPem?: string;
   /** Signs a legacy service-account token for a `kubernetes.io/service-account-token` Secret. */

@@ -20,6 +20,7 @@ import { podNetworkFor, type PeerNode, type PodNetwork } from "./network/pod-net
 import { ingressPorts, RESERVED_PORTS_ANNOTATION, reservedPortsValue } from "./node/reserved-ports.ts";
 import { NodeReporter, type RuntimeHealth } from "./node/node-reporter.ts";
 import { StatusManager } from "./status-manager.ts";
+import { LocalPathCleaner } from "./volumes/local-path-cleaner.ts";
 import { VolumeManager } from "./volumes/volume-manager.ts";
 import type { RuntimeCondition } from "./cri/cri-types.ts";
 
@@ -33,6 +34,8 @@ const podsRef = ref("", "v1", "pods");
 const nodesRef = ref("", "v1", "nodes", false);
 const servicesRef = ref("", "v1", "services");
 const configMapsRef = ref("", "v1", "configmaps");
+const claimsRef = ref("", "v1", "persistentvolumeclaims");
+const volumesRef = ref("", "v1", "persistentvolumes", false);
 const secretsRef = ref("", "v1", "secrets");
 
 export interface KubeletOptions {
@@ -212,6 +215,12 @@ export class Kubelet {
       new ContainerLogRotator({ runtime: () => this.runtime, clock: this.deps.clock, logger: log }).run(
         signal,
       ),
+      new LocalPathCleaner({
+        client: this.deps.client,
+        ref: volumesRef,
+        nodeName: this.nodeName,
+        logger: log,
+      }).run(signal),
     ];
     log.info("node agent running", {
       node: this.nodeName,
@@ -272,6 +281,8 @@ export class Kubelet {
       configMap: (ns, name) => getOrUndefined(configMapsRef, ns, name),
       secret: (ns, name) => getOrUndefined(secretsRef, ns, name),
       services: (ns) => this.services.byIndex("namespace", ns),
+      persistentVolumeClaim: (ns, name) => getOrUndefined(claimsRef, ns, name),
+      persistentVolume: (name) => getOrUndefined(volumesRef, "", name),
     };
   }
 

@@ -7,19 +7,32 @@ import { NodeUnschedulable } from "./plugins/node-unschedulable/node-unschedulab
 import { PodTopologySpread } from "./plugins/pod-topology-spread/pod-topology-spread.ts";
 import { TaintToleration } from "./plugins/taint-toleration/taint-toleration.ts";
 import type { FilterPlugin, ScorePlugin } from "./types.ts";
+import { VolumeBinding, type VolumeBindingDeps } from "./plugins/volume-binding/volume-binding.ts";
 
 export interface Framework {
   filters: FilterPlugin[];
   scorers: ScorePlugin[];
+  /** Set when the scheduler sees claims and volumes: binds them before the pod is bound. */
+  volumeBinding?: VolumeBinding;
 }
 
 /** The default profile's plugins, in upstream's order and with its weights (apis/config/v1/default_plugins.go). */
-export function defaultFramework(): Framework {
+export function defaultFramework(volumes?: VolumeBindingDeps): Framework {
   const taints = new TaintToleration();
   const affinity = new NodeAffinity();
   const fit = new NodeResourcesFit();
+  const volumeBinding = volumes ? new VolumeBinding(volumes) : undefined;
   return {
-    filters: [new NodeUnschedulable(), new NodeName(), taints, affinity, new NodePorts(), fit],
+    filters: [
+      new NodeUnschedulable(),
+      new NodeName(),
+      taints,
+      affinity,
+      new NodePorts(),
+      fit,
+      ...(volumeBinding ? [volumeBinding] : []),
+    ],
+    ...(volumeBinding ? { volumeBinding } : {}),
     scorers: [taints, affinity, fit, new PodTopologySpread(), new NodeResourcesBalancedAllocation()],
   };
 }

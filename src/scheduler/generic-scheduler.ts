@@ -42,7 +42,17 @@ export class GenericScheduler {
     const nodes = snapshot.nodes;
     if (!nodes.length) return { message: noNodesAvailableMsg };
     const state: CycleState = new Map();
-    for (const f of this.fw.filters) f.preFilter?.(state, pod);
+    for (const f of this.fw.filters) {
+      const rejected = f.preFilter?.(state, pod);
+      // A PreFilter rejection rules out every node for the one reason (FitError's PreFilterMsg).
+      if (rejected) {
+        const nodeToStatus = new Map(nodes.map((n) => [n.name, rejected]));
+        const diagnosis: Diagnosis = { nodeToStatus, unschedulablePlugins: new Set([rejected.plugin]) };
+        diagnosis.postFilterMsg = preemptionMessage(pod, nodes, nodeToStatus, this.fw.filters, state);
+        const msg = `0/${nodes.length} nodes are available: ${rejected.reasons.join(", ")}.`;
+        return { message: diagnosis.postFilterMsg ? `${msg} ${diagnosis.postFilterMsg}` : msg, diagnosis };
+      }
+    }
     const { feasible, diagnosis } = this.findNodesThatFit(state, pod, nodes);
     if (!feasible.length) {
       diagnosis.postFilterMsg = preemptionMessage(pod, nodes, diagnosis.nodeToStatus, this.fw.filters, state);

@@ -10,6 +10,11 @@ export function newScheduler(ctx: ControllerContext): Scheduler {
     client: ctx.client,
     pods: ctx.informers.for(refFor("", "pods")),
     nodes: ctx.informers.for(refFor("", "nodes")),
+    volumes: {
+      claims: ctx.informers.for(refFor("", "persistentvolumeclaims")),
+      volumes: ctx.informers.for(refFor("", "persistentvolumes")),
+      classes: ctx.informers.for(refFor("storage.k8s.io", "storageclasses")),
+    },
     clock: ctx.clock,
     logger: ctx.logger,
     recorder: ctx.recorder(defaultSchedulerName),

@@ -25,6 +25,8 @@ export interface SchedulerDeps {
   client: ApiClient;
   pods: SharedInformer;
   nodes: SharedInformer;
+  /** Claims, volumes and classes, for the VolumeBinding plugin (left out, pods with claims are not checked). */
+  volumes?: { claims: SharedInformer; volumes: SharedInformer; classes: SharedInformer };
   clock: Clock;
   logger: Logger;
   /** Records as "default-scheduler". */
@@ -73,7 +75,15 @@ export class Scheduler {
   constructor(deps: SchedulerDeps) {
     this.deps = deps;
     this.queue = new SchedulingQueue(deps.clock);
-    this.framework = defaultFramework();
+    this.framework = defaultFramework(deps.volumes);
+    if (deps.volumes) {
+      const changed = (label: string) => () =>
+        this.queue.moveAllToActiveOrBackoff({ label, plugins: ["VolumeBinding"] });
+      const { claims, volumes, classes } = deps.volumes;
+      claims.on({ add: changed("PersistentVolumeClaimAdd"), update: changed("PersistentVolumeClaimUpdate") });
+      volumes.on({ add: changed("PersistentVolumeAdd"), update: changed("PersistentVolumeUpdate") });
+      classes.on({ add: changed("StorageClassAdd") });
+    }
     this.algorithm = new GenericScheduler(
       this.framework,
       deps.random ?? Math.random,
@@ -240,6 +250,15 @@ export class Scheduler {
   private async bind(info: QueuedPodInfo, pod: Pod, node: string): Promise<void> {
     const { namespace = "", name = "", uid } = pod.metadata ?? {};
     try {
+      const binding = this.framework.volumeBinding;
+      const nodeObj = this.deps.nodes.get(node);
+      if (binding && nodeObj) {
+        try {
+          await binding.preBind(this.deps.client, podInfo(pod), nodeObj, this.deps.clock);
+        } catch (e) {
+          throw new Error(`running PreBind plugin "VolumeBinding": ${(e as Error).message}`, { cause: e });
+        }
+      }
       await this.deps.client.create(
         this.podsRef,
         namespace,
@@ -260,7 +279,9 @@ export class Scheduler {
       await this.handleFailure(
         info,
         latest,
-        `running Bind plugin "DefaultBinder": ${(e as Error).message}`,
+        (e as Error).message.startsWith("running PreBind")
+          ? (e as Error).message
+          : `running Bind plugin "DefaultBinder": ${(e as Error).message}`,
         "SchedulerError",
         undefined,
       );

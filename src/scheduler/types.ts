@@ -22,7 +22,7 @@ export type CycleState = Map<string, unknown>;
 export interface FilterPlugin {
   readonly name: string;
   /** Computes per-pod data once per attempt; the Filter calls then only read it. */
-  preFilter?(state: CycleState, pod: PodInfo): void;
+  preFilter?(state: CycleState, pod: PodInfo): Status | undefined | void;
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
 }
 

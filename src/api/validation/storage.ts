@@ -5,6 +5,7 @@ import {
   invalid,
   notSupported,
   required,
+  tooLong,
   type FieldError,
 } from "../../apimachinery/field-error.ts";
 import {
@@ -15,6 +16,7 @@ import {
   deepEqual,
   isObject,
   key,
+  qualifiedName,
   str,
 } from "./common.ts";
 import { nameIsDNSSubdomain } from "./formats.ts";
@@ -211,7 +213,9 @@ const bindingModes = ["Immediate", "WaitForFirstConsumer"];
 export function validateStorageClass(sc: Record<string, any>): FieldError[] {
   const errs = validateObjectMeta(sc.metadata, false, nameIsDNSSubdomain);
   if (!str(sc.provisioner)) errs.push(required("provisioner", ""));
-  else errs.push(...dnsSubdomain(sc.provisioner, "provisioner").map((e) => ({ ...e })));
+  else if (sc.provisioner.length > 63) errs.push(tooLong("provisioner", sc.provisioner, 63));
+  // validateProvisioner: a qualified name, compared in lower case.
+  else errs.push(...qualifiedName(sc.provisioner.toLowerCase(), "provisioner"));
   const params = asMap(sc.parameters);
   if (Object.keys(params).length > 512)
     errs.push(invalid("parameters", `${Object.keys(params).length}`, "must have at most 512 parameters"));

@@ -244,6 +244,12 @@ export const bootstrapClusterRoles: BootstrapRole[] = [
       rule([""], ["secrets"], ["list", "watch"]),
     ],
   },
+  // A node removes the folders of its local-path volumes before they go (k3s's provisioner runs a
+  // helper pod on the node for the same), so it watches volumes and drops their cleanup finalizer.
+  {
+    name: "system:skiff:local-path-node",
+    rules: [rule([""], ["persistentvolumes"], ["get", "list", "watch", "update", "patch"])],
+  },
 ];
 
 export interface BootstrapSubject {
@@ -296,6 +302,11 @@ export const bootstrapClusterRoleBindings: BootstrapBinding[] = [
     name: "system:skiff:node-network",
     role: "system:skiff:node-network",
     subjects: [{ kind: "Group", name: NODE_NETWORK_GROUP }],
+  },
+  {
+    name: "system:skiff:local-path-node",
+    role: "system:skiff:local-path-node",
+    subjects: [{ kind: "Group", name: "system:nodes" }],
   },
   {
     name: "system:kube-scheduler",

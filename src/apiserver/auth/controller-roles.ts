@@ -47,6 +47,38 @@ export const controllerRoleRules: Record<string, PolicyRule[]> = {
     rule([""], ["persistentvolumeclaims"], ["update", "delete"]),
     events,
   ],
+  "persistent-volume-binder": [
+    rule([""], ["persistentvolumes"], ["create", "delete", "get", "list", "update", "watch"]),
+    rule([""], ["persistentvolumes/status"], ["update"]),
+    rule([""], ["persistentvolumeclaims"], ["get", "list", "update", "watch"]),
+    rule([""], ["persistentvolumeclaims/status"], ["update"]),
+    rule([""], ["pods"], ["create", "delete", "get", "list", "watch"]),
+    rule([""], ["nodes"], ["get", "list", "watch"]),
+    rule(["storage.k8s.io"], ["storageclasses"], ["get", "list", "watch"]),
+    events,
+  ],
+  // Upstream's pvc-protection-controller and pv-protection-controller, one controller here.
+  "pvc-protection-controller": [
+    rule([""], ["persistentvolumeclaims"], ["get", "list", "watch", "update"]),
+    rule([""], ["persistentvolumes"], ["get", "list", "watch", "update"]),
+    rule([""], ["pods"], ["get", "list", "watch"]),
+    events,
+  ],
+  "ephemeral-volume-controller": [
+    rule([""], ["pods"], ["get", "list", "watch"]),
+    rule([""], ["pods/finalizers"], ["update", "patch"]),
+    rule([""], ["persistentvolumeclaims"], ["get", "list", "watch", "create"]),
+    events,
+  ],
+  // k3s's local-path-provisioner-role.
+  "local-path-provisioner-service-account": [
+    rule([""], ["nodes"], ["get", "list", "watch"]),
+    rule([""], ["persistentvolumeclaims"], ["get", "list", "watch", "update"]),
+    rule([""], ["persistentvolumeclaims/status"], ["update"]),
+    rule([""], ["persistentvolumes"], ["get", "list", "watch", "create", "patch", "update", "delete"]),
+    rule(["storage.k8s.io"], ["storageclasses"], ["get", "list", "watch", "create"]),
+    events,
+  ],
   "deployment-controller": [
     rule(apps, ["deployments"], [...read, "update"]),
     rule(apps, ["deployments/status"], ["update"]),
@@ -154,6 +186,9 @@ export const schedulerRules: PolicyRule[] = [
   rule(apps, ["replicasets"], read),
   rule(["apps"], ["statefulsets"], read),
   rule(["policy"], ["poddisruptionbudgets"], read),
+  // system:volume-scheduler, which upstream binds to the scheduler too.
+  rule([""], ["persistentvolumes", "persistentvolumeclaims"], [...read, "patch", "update"]),
+  rule(["storage.k8s.io"], ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities"], read),
   rule([""], ["persistentvolumeclaims", "persistentvolumes"], read),
   rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
   rule(["authorization.k8s.io"], ["subjectaccessreviews"], ["create"]),

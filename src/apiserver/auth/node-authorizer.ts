@@ -77,7 +77,8 @@ export class NodeAuthorizer {
       const kind = GRAPH_KINDS[a.resource];
       if (kind) return this.readRelated(node, kind, a);
       if (a.resource === "persistentvolumes")
-        // No volume is ever bound to a claim on skiff yet, so no node is related to one.
+        // The graph relates no volume to a node; nodes read volumes through RBAC's
+        // system:skiff:local-path-node role (they watch their local-path volumes).
         return { allowed: false, reason: this.noRelationship(node) };
       if (a.resource === "serviceaccounts" && a.subresource === "token") return this.createToken(node, a);
       if (a.resource === "nodes") return this.nodeObject(node, a);

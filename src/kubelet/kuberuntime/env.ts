@@ -10,6 +10,8 @@ export interface ObjectSource {
   secret(namespace: string, name: string): Promise<KObject | undefined>;
   /** Services of a namespace (for the service environment variables). */
   services(namespace: string): KObject[];
+  persistentVolumeClaim?(namespace: string, name: string): Promise<KObject | undefined>;
+  persistentVolume?(name: string): Promise<KObject | undefined>;
 }
 
 /** A container cannot be configured (CreateContainerConfigError), with upstream's message. */

@@ -48,7 +48,16 @@ const pluginDir: Record<string, string> = {
 };
 
 function kindOf(v: VolumeSpec): string {
-  for (const k of ["emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "projected"])
+  for (const k of [
+    "emptyDir",
+    "hostPath",
+    "configMap",
+    "secret",
+    "downwardAPI",
+    "projected",
+    "persistentVolumeClaim",
+    "ephemeral",
+  ])
     if (v[k]) return k;
   return Object.keys(v).find((k) => k !== "name") ?? "unknown";
 }
@@ -96,6 +105,7 @@ export class VolumeManager {
     const kind = kindOf(v);
     const uid = pod.metadata?.uid ?? "";
     if (kind === "hostPath") return { hostPath: this.hostPath(v), readOnly: false };
+    if (kind === "persistentVolumeClaim" || kind === "ephemeral") return this.claimed(pod, v, kind);
     const plugin = pluginDir[kind];
     if (!plugin) throw new MountError(v.name, `volume type ${kind} is not supported by this node`);
     const dir = join(this.podDir(uid), "volumes", plugin, v.name);
@@ -111,6 +121,47 @@ export class VolumeManager {
     const payload = await this.payload(pod, v, kind, podIP, hostIP);
     writeAtomically(dir, payload, this.deps.clock.now());
     return { hostPath: dir, readOnly: true };
+  }
+
+  /**
+   * A claim's volume (the persistentVolumeClaim and ephemeral plugins through the bound
+   * PersistentVolume): hostPath and local volumes are the node's own folders, bind-mounted.
+   */
+  private async claimed(pod: KObject, v: VolumeSpec, kind: string): Promise<MountedVolume> {
+    const ns = pod.metadata?.namespace ?? "";
+    const claimName =
+      kind === "ephemeral"
+        ? `${pod.metadata?.name ?? ""}-${v.name}`
+        : String(v.persistentVolumeClaim.claimName ?? "");
+    const src = this.deps.source;
+    const claim = (await src.persistentVolumeClaim?.(ns, claimName)) as Record<string, any> | undefined;
+    if (!claim) throw new MountError(v.name, `persistentvolumeclaim "${claimName}" not found`);
+    if (
+      kind === "ephemeral" &&
+      !claim.metadata?.ownerReferences?.some((o: any) => o.uid === pod.metadata?.uid)
+    )
+      throw new MountError(
+        v.name,
+        `PVC ${ns}/${claimName} was not created for pod ${ns}/${pod.metadata?.name} (pod is not owner)`,
+      );
+    const volumeName = claim.spec?.volumeName;
+    if (!volumeName || claim.status?.phase !== "Bound")
+      throw new MountError(v.name, `PVC ${ns}/${claimName} is not bound`);
+    const pv = (await src.persistentVolume?.(volumeName)) as Record<string, any> | undefined;
+    if (!pv) throw new MountError(v.name, `persistentvolume "${volumeName}" not found`);
+    const readOnly = v.persistentVolumeClaim?.readOnly === true;
+    if (pv.spec?.hostPath)
+      return { hostPath: this.hostPath({ name: v.name, hostPath: pv.spec.hostPath }), readOnly };
+    if (pv.spec?.local) {
+      const path = String(pv.spec.local.path ?? "");
+      if (!existsSync(path))
+        throw new MountError(v.name, `mount failed: stat ${path}: no such file or directory`);
+      return { hostPath: path, readOnly };
+    }
+    throw new MountError(
+      v.name,
+      `volume type of persistentvolume "${volumeName}" is not supported by this node`,
+    );
   }
 
   private hostPath(v: VolumeSpec): string {
