@@ -35,6 +35,7 @@ import {
   pinToNode,
   targetNodeName,
 } from "./node-should-run.ts";
+import { DaemonSetHistory } from "./history.ts";
 import { allowsSurge, surgeCount, unavailableCount } from "./rolling-update-counts.ts";
 
 export const controllerRevisionHashLabel = "controller-revision-hash";
@@ -54,6 +55,8 @@ export interface DaemonSetControllerDeps {
   daemonSets: SharedInformer;
   pods: SharedInformer;
   nodes: SharedInformer;
+  /** ControllerRevisions; without them no history is kept. */
+  revisions?: SharedInformer;
   clock: Clock;
   logger: Logger;
   recorder: EventRecorder;
@@ -96,6 +99,7 @@ export class DaemonSetController {
   private readonly requeue: ClockRequeue;
   readonly expectations: ControllerExpectations;
   private readonly podControl: PodControl;
+  private readonly history: DaemonSetHistory | undefined;
   private readonly failedBackoff = new Map<string, { delay: number; last: number }>();
 
   constructor(deps: DaemonSetControllerDeps) {
@@ -103,6 +107,7 @@ export class DaemonSetController {
     this.requeue = new ClockRequeue(deps.clock, this.queue);
     this.expectations = new ControllerExpectations(deps.clock);
     this.podControl = new PodControl({ client: deps.client, recorder: deps.recorder });
+    this.history = deps.revisions ? new DaemonSetHistory(deps.client, deps.revisions) : undefined;
     deps.pods.addIndexer(controllerUidIndex, controllerUidIndexer);
     deps.pods.addIndexer(orphanPodsIndex, orphanPodsIndexer);
     deps.daemonSets.on({
@@ -130,6 +135,7 @@ export class DaemonSetController {
   async run(signal: AbortSignal): Promise<void> {
     await Promise.all([
       this.deps.daemonSets.waitForSync(),
+      this.deps.revisions?.waitForSync(),
       this.deps.pods.waitForSync(),
       this.deps.nodes.waitForSync(),
     ]);
@@ -276,6 +282,7 @@ export class DaemonSetController {
     const spec = daemonPodSpec(ds);
     const eligibility = new Map(nodes.map((n) => [n.metadata!.name!, nodeShouldRunDaemonPod(n, ds, spec)]));
     const pods = await this.claimPods(ds);
+    await this.history?.construct(ds, hash);
     if (!this.expectations.satisfiedExpectations(key)) {
       await this.updateStatus(ds, nodes, eligibility, pods, hash);
       return;
@@ -293,6 +300,7 @@ export class DaemonSetController {
     }
     // The status reflects the cache; pods just created or deleted show up through the informer.
     await this.updateStatus(ds, nodes, eligibility, pods, hash);
+    await this.history?.cleanup(ds, hash, pods);
     if (err) throw err;
   }
 

@@ -10,6 +10,7 @@ export const daemonSetController: ControllerRegistration = {
       daemonSets: ctx.informers.for(refFor("apps", "daemonsets")),
       pods: ctx.informers.for(refFor("", "pods")),
       nodes: ctx.informers.for(refFor("", "nodes")),
+      revisions: ctx.informers.for(refFor("apps", "controllerrevisions")),
       clock: ctx.clock,
       logger: ctx.logger,
       recorder: ctx.recorder("daemonset-controller"),

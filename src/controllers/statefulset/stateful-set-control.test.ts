@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { newRevision, templatePatch } from "./history.ts";
+import { newRevision, templatePatch } from "../history/controller-history.ts";
 import { completeRollingUpdate, updateStatefulSet, type PodActions } from "./stateful-set-control.ts";
 import { newStatefulSetPod, type Obj } from "./stateful-pod.ts";
 

@@ -3,7 +3,7 @@
 // replace failed ones, delete condemned ordinals from the highest down, then roll pods that are
 // not at the update revision from the highest ordinal down to the partition.
 import { StatusError } from "../../apimachinery/status-error.ts";
-import { revisionTemplate } from "./history.ts";
+import { revisionTemplate } from "../history/controller-history.ts";
 import {
   getOrdinal,
   getPodRevision,

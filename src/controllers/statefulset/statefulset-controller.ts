@@ -20,7 +20,13 @@ import {
   recheckDeletionTimestamp,
 } from "../util/index.ts";
 import { orphanPodsIndex, orphanPodsIndexer } from "../util/pod-indexes.ts";
-import { equalRevision, newRevision, nextRevision, sortRevisions, templatePatch } from "./history.ts";
+import {
+  equalRevision,
+  newRevision,
+  nextRevision,
+  sortRevisions,
+  templatePatch,
+} from "../history/controller-history.ts";
 import { StatefulPodControl } from "./stateful-pod-control.ts";
 import { getOrdinal, getPodRevision, type Obj } from "./stateful-pod.ts";
 import {
