@@ -244,6 +244,14 @@ export const resources: ResourceInfo[] = [
     hasSpec: false,
   }),
   r({
+    group: "policy",
+    resource: "poddisruptionbudgets",
+    singular: "poddisruptionbudget",
+    kind: "PodDisruptionBudget",
+    shortNames: ["pdb"],
+    subresources: ["status"],
+  }),
+  r({
     group: "storage.k8s.io",
     resource: "storageclasses",
     singular: "storageclass",

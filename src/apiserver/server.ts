@@ -69,7 +69,8 @@ export interface ApiRequest {
 }
 
 export type ServeSink = ResponseSink & { statusCode: number };
-import { handleBinding, handleEviction, handleScale } from "./handlers/subresources.ts";
+import { handleBinding, handleScale } from "./handlers/subresources.ts";
+import { handleEviction } from "./handlers/eviction.ts";
 import { handleWatch, type WatchDeps } from "./handlers/watch.ts";
 import { ApiServerMetrics } from "./metrics.ts";
 import { openApiV2, openApiV3DocumentJson, openApiV3Root } from "./openapi/index.ts";

@@ -16,6 +16,7 @@ import { replicaSetControllers } from "./replicaset/registration.ts";
 import { daemonSetController } from "./daemonset/registration.ts";
 import { statefulSetController } from "./statefulset/registration.ts";
 import { volumeControllers } from "./volume/registration.ts";
+import { disruptionController } from "./disruption/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
@@ -44,6 +45,7 @@ export const controllers: ControllerRegistration[] = [
   simulatedNodesAgent,
   daemonSetController,
   statefulSetController,
+  disruptionController,
   ...volumeControllers, // the binder, claim and volume protection, ephemeral volumes, local-path
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,

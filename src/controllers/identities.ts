@@ -30,6 +30,7 @@ export const controllerServiceAccounts: Record<string, string> = {
   podgc: "pod-garbage-collector",
   daemonset: "daemon-set-controller",
   statefulset: "statefulset-controller",
+  disruption: "disruption-controller",
   "persistentvolume-binder": "persistent-volume-binder",
   "persistentvolume-protection": "pvc-protection-controller",
   "ephemeral-volume": "ephemeral-volume-controller",

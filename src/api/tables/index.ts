@@ -25,6 +25,7 @@ import { serviceAccountPrinter } from "./service-accounts.ts";
 import { servicePrinter } from "./services.ts";
 import { controllerRevisionPrinter, statefulSetPrinter } from "./stateful-sets.ts";
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from "./storage.ts";
+import { podDisruptionBudgetPrinter } from "./pod-disruption-budgets.ts";
 import type { TablePrinter } from "./types.ts";
 
 export type { TableColumnDefinition, TablePrinter, TableRowCondition } from "./types.ts";
@@ -49,6 +50,7 @@ const printers = new Map<string, TablePrinter>([
   ["/persistentvolumes", persistentVolumePrinter],
   ["/persistentvolumeclaims", persistentVolumeClaimPrinter],
   ["storage.k8s.io/storageclasses", storageClassPrinter],
+  ["policy/poddisruptionbudgets", podDisruptionBudgetPrinter],
   ["batch/jobs", jobPrinter],
   ["batch/cronjobs", cronJobPrinter],
   ["networking.k8s.io/ingresses", ingressPrinter],

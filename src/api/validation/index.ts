@@ -20,6 +20,11 @@ import {
   validateStatefulSetUpdate,
 } from "./apps-statefulset.ts";
 import {
+  validatePodDisruptionBudget,
+  validatePodDisruptionBudgetStatusUpdate,
+  validatePodDisruptionBudgetUpdate,
+} from "./policy.ts";
+import {
   validatePersistentVolume,
   validatePersistentVolumeClaim,
   validatePersistentVolumeClaimStatusUpdate,
@@ -143,6 +148,11 @@ const kinds: Record<string, KindValidation> = {
     create: validatePersistentVolume,
     update: validatePersistentVolumeUpdate,
     status: validatePersistentVolumeStatusUpdate,
+  },
+  "policy/PodDisruptionBudget": {
+    create: validatePodDisruptionBudget,
+    update: validatePodDisruptionBudgetUpdate,
+    status: validatePodDisruptionBudgetStatusUpdate,
   },
   "storage.k8s.io/StorageClass": { create: validateStorageClass, update: validateStorageClassUpdate },
   "batch/Job": { create: validateJob, update: validateJobUpdate, status: validateJobStatusUpdate },

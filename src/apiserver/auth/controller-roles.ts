@@ -47,6 +47,16 @@ export const controllerRoleRules: Record<string, PolicyRule[]> = {
     rule([""], ["persistentvolumeclaims"], ["update", "delete"]),
     events,
   ],
+  "disruption-controller": [
+    rule(apps, ["deployments"], ["get", "list", "watch"]),
+    rule(apps, ["replicasets"], ["get", "list", "watch"]),
+    rule([""], ["replicationcontrollers"], ["get", "list", "watch"]),
+    rule(["policy"], ["poddisruptionbudgets"], ["get", "list", "watch"]),
+    rule(["apps"], ["statefulsets"], ["get", "list", "watch"]),
+    rule(["policy"], ["poddisruptionbudgets/status"], ["update"]),
+    rule(["*"], ["*/scale"], ["get"]),
+    events,
+  ],
   "persistent-volume-binder": [
     rule([""], ["persistentvolumes"], ["create", "delete", "get", "list", "update", "watch"]),
     rule([""], ["persistentvolumes/status"], ["update"]),

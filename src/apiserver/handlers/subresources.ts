@@ -4,7 +4,7 @@ import { badRequest, conflict, invalid, notFound, StatusError } from "../../apim
 import { rfc3339 } from "../../util/clock.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "../patch/index.ts";
 import { parseBody, requestContentType } from "./decode.ts";
-import { parseDeleteOptions, type CrudDeps } from "./crud.ts";
+import type { CrudDeps } from "./crud.ts";
 import { successStatus, writeJson } from "./encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 
@@ -193,20 +193,6 @@ export async function handleBinding(
       return current;
     },
     { subresource: "binding" },
-  );
-  writeJson(res, 201, { ...successStatus(undefined), code: 201 }, scope);
-}
-
-/** pods/eviction: a delete that would respect PodDisruptionBudgets (none exist yet). */
-export async function handleEviction(deps: CrudDeps, scope: RequestScope, res: ResponseSink): Promise<void> {
-  const body = parseBody(requestContentType(scope), scope.body) as any;
-  const options = body?.deleteOptions ?? {};
-  const pods = deps.registry.get("", "pods")!;
-  await pods.delete(
-    scope.req.namespace,
-    scope.req.name,
-    { ...parseDeleteOptions({ ...scope, body: undefined }), ...options },
-    scope.ctx,
   );
   writeJson(res, 201, { ...successStatus(undefined), code: 201 }, scope);
 }

@@ -137,6 +137,7 @@ const kinds: Record<string, Fragment> = {
     ...statusConditions,
   },
   "/PersistentVolume": { "spec.accessModes": atomicList, "spec.mountOptions": atomicList },
+  "policy/PodDisruptionBudget": { "spec.selector": "atomic", ...statusConditions },
   "storage.k8s.io/StorageClass": { mountOptions: atomicList, allowedTopologies: atomicList },
   "batch/Job": {
     ...workload(),
