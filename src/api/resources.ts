@@ -120,6 +120,14 @@ export const resources: ResourceInfo[] = [
     categories: ["all"],
     subresources: ["status", "scale"],
   }),
+  r({ resource: "limitranges", singular: "limitrange", kind: "LimitRange", shortNames: ["limits"] }),
+  r({
+    resource: "resourcequotas",
+    singular: "resourcequota",
+    kind: "ResourceQuota",
+    shortNames: ["quota"],
+    subresources: ["status"],
+  }),
   r({
     resource: "persistentvolumeclaims",
     singular: "persistentvolumeclaim",

@@ -34,6 +34,9 @@ import { readBody } from "./http/body.ts";
 import { negotiateOutput, parseMediaTypes } from "./http/negotiate.ts";
 import { parseRequestInfo, type RequestInfo, type ResourceRequest } from "./http/request-info.ts";
 import { admitCreate, admitIngressClass } from "./admission.ts";
+import { admitLimits } from "./admission-limits.ts";
+import { admitQuota } from "./admission-quota.ts";
+import { NamespacedPolicyCache } from "./namespaced-policy-cache.ts";
 import {
   admitPersistentVolumeClaimCreate,
   admitPersistentVolumeClaimUpdate,
@@ -159,6 +162,8 @@ export class ApiServer {
   private readonly servers: Server[] = [];
   readonly customResources: CustomResources;
   private readonly webhooks: WebhookAdmission;
+  private readonly quotaCache: NamespacedPolicyCache;
+  private readonly limitRangeCache: NamespacedPolicyCache;
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
   private ready = false;
@@ -196,6 +201,16 @@ export class ApiServer {
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
     this.webhooks = new WebhookAdmission({ registry: this.registry, logger: deps.logger });
+    this.quotaCache = new NamespacedPolicyCache({
+      registry: this.registry,
+      logger: deps.logger,
+      resource: "resourcequotas",
+    });
+    this.limitRangeCache = new NamespacedPolicyCache({
+      registry: this.registry,
+      logger: deps.logger,
+      resource: "limitranges",
+    });
     this.customResources = new CustomResources({
       registry: this.registry,
       clock: deps.clock,
@@ -213,6 +228,9 @@ export class ApiServer {
       registry: this.registry,
       admitCreate: async (scope, obj) => {
         await admitCreate(this.namespaces, scope, obj);
+        const ns = scope.req.namespace;
+        if (scope.info.group === "" && !scope.req.subresource && this.limitRangeCache.has(ns))
+          await admitLimits(this.registry.get("", "limitranges")!, scope.info.resource, ns, obj);
         await this.admitWithWebhooks(scope, "CREATE", obj, undefined);
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
         if (scope.info.group === "networking.k8s.io" && scope.info.resource === "ingresses")
@@ -225,6 +243,15 @@ export class ApiServer {
           addDefaultTolerations((obj.spec ??= {}) as Record<string, unknown>, this.tolerationSeconds);
           await admitPodServiceAccount(this.serviceAccounts, scope.req.namespace, obj);
         }
+        if (scope.info.namespaced && !scope.req.subresource && this.quotaCache.has(ns))
+          await admitQuota(
+            this.registry.get("", "resourcequotas")!,
+            scope.info.group,
+            scope.info.resource,
+            ns,
+            obj,
+            scope.ctx,
+          );
       },
       admitUpdate: async (scope, obj, old) => {
         await this.admitWithWebhooks(scope, "UPDATE", obj, old);
@@ -263,6 +290,8 @@ export class ApiServer {
     await this.nodeGraph.follow(this.broadcaster, signal);
     await this.customResources.follow(this.broadcaster, signal);
     await this.webhooks.follow(this.broadcaster, signal);
+    await this.quotaCache.follow(this.broadcaster, signal);
+    await this.limitRangeCache.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
     const { tls, bindAddress, port, extraBindAddresses = [] } = this.deps.config;
     const listen = async (address: string, onPort: number) => {

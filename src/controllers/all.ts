@@ -17,6 +17,7 @@ import { daemonSetController } from "./daemonset/registration.ts";
 import { statefulSetController } from "./statefulset/registration.ts";
 import { volumeControllers } from "./volume/registration.ts";
 import { disruptionController } from "./disruption/registration.ts";
+import { resourceQuotaController } from "./resourcequota/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
@@ -46,6 +47,7 @@ export const controllers: ControllerRegistration[] = [
   daemonSetController,
   statefulSetController,
   disruptionController,
+  resourceQuotaController,
   ...volumeControllers, // the binder, claim and volume protection, ephemeral volumes, local-path
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,

@@ -31,6 +31,7 @@ export const controllerServiceAccounts: Record<string, string> = {
   daemonset: "daemon-set-controller",
   statefulset: "statefulset-controller",
   disruption: "disruption-controller",
+  resourcequota: "resourcequota-controller",
   "persistentvolume-binder": "persistent-volume-binder",
   "persistentvolume-protection": "pvc-protection-controller",
   "ephemeral-volume": "ephemeral-volume-controller",

@@ -11,6 +11,7 @@ import {
   defaultSecret,
 } from "./misc.ts";
 import { defaultPod } from "./pod.ts";
+import { defaultLimitRange } from "./limits.ts";
 import { defaultService } from "./service.ts";
 import { isObj, type Obj } from "./util.ts";
 import {
@@ -49,6 +50,7 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "apps/DaemonSet": defaultDaemonSet,
   "apps/StatefulSet": defaultStatefulSet,
   "/PersistentVolumeClaim": defaultPersistentVolumeClaim,
+  "/LimitRange": defaultLimitRange,
   "/PersistentVolume": defaultPersistentVolume,
   "storage.k8s.io/StorageClass": defaultStorageClass,
   "batch/Job": defaultJob,

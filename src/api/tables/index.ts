@@ -26,6 +26,7 @@ import { servicePrinter } from "./services.ts";
 import { controllerRevisionPrinter, statefulSetPrinter } from "./stateful-sets.ts";
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from "./storage.ts";
 import { podDisruptionBudgetPrinter } from "./pod-disruption-budgets.ts";
+import { limitRangePrinter, resourceQuotaPrinter } from "./quota.ts";
 import type { TablePrinter } from "./types.ts";
 
 export type { TableColumnDefinition, TablePrinter, TableRowCondition } from "./types.ts";
@@ -51,6 +52,8 @@ const printers = new Map<string, TablePrinter>([
   ["/persistentvolumeclaims", persistentVolumeClaimPrinter],
   ["storage.k8s.io/storageclasses", storageClassPrinter],
   ["policy/poddisruptionbudgets", podDisruptionBudgetPrinter],
+  ["/resourcequotas", resourceQuotaPrinter],
+  ["/limitranges", limitRangePrinter],
   ["batch/jobs", jobPrinter],
   ["batch/cronjobs", cronJobPrinter],
   ["networking.k8s.io/ingresses", ingressPrinter],

@@ -20,6 +20,13 @@ import {
   validateStatefulSetUpdate,
 } from "./apps-statefulset.ts";
 import {
+  validateLimitRange,
+  validateLimitRangeUpdate,
+  validateResourceQuota,
+  validateResourceQuotaStatusUpdate,
+  validateResourceQuotaUpdate,
+} from "./quota.ts";
+import {
   validatePodDisruptionBudget,
   validatePodDisruptionBudgetStatusUpdate,
   validatePodDisruptionBudgetUpdate,
@@ -149,6 +156,12 @@ const kinds: Record<string, KindValidation> = {
     update: validatePersistentVolumeUpdate,
     status: validatePersistentVolumeStatusUpdate,
   },
+  "/ResourceQuota": {
+    create: validateResourceQuota,
+    update: validateResourceQuotaUpdate,
+    status: validateResourceQuotaStatusUpdate,
+  },
+  "/LimitRange": { create: validateLimitRange, update: validateLimitRangeUpdate },
   "policy/PodDisruptionBudget": {
     create: validatePodDisruptionBudget,
     update: validatePodDisruptionBudgetUpdate,

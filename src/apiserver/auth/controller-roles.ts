@@ -57,6 +57,12 @@ export const controllerRoleRules: Record<string, PolicyRule[]> = {
     rule(["*"], ["*/scale"], ["get"]),
     events,
   ],
+  "resourcequota-controller": [
+    // Quota counts every kind of object.
+    rule(["*"], ["*"], ["list", "watch"]),
+    rule([""], ["resourcequotas/status"], ["update"]),
+    events,
+  ],
   "persistent-volume-binder": [
     rule([""], ["persistentvolumes"], ["create", "delete", "get", "list", "update", "watch"]),
     rule([""], ["persistentvolumes/status"], ["update"]),
