@@ -260,6 +260,15 @@ export const resources: ResourceInfo[] = [
     subresources: ["status"],
   }),
   r({
+    group: "scheduling.k8s.io",
+    resource: "priorityclasses",
+    singular: "priorityclass",
+    kind: "PriorityClass",
+    namespaced: false,
+    shortNames: ["pc"],
+    hasSpec: false,
+  }),
+  r({
     group: "storage.k8s.io",
     resource: "storageclasses",
     singular: "storageclass",

@@ -53,6 +53,11 @@ export class NamespacedPolicyCache {
     );
   }
 
+  /** The cached objects of a namespace ("" for cluster-scoped ones), or undefined until synced. */
+  objects(namespace: string): KObject[] | undefined {
+    return this.synced ? [...(this.byNamespace.get(namespace)?.values() ?? [])] : undefined;
+  }
+
   /** Whether the namespace has any; the objects themselves are read fresh from storage by callers that write them. */
   has(namespace: string): boolean {
     return !this.synced || (this.byNamespace.get(namespace)?.size ?? 0) > 0;

@@ -36,6 +36,7 @@ import { parseRequestInfo, type RequestInfo, type ResourceRequest } from "./http
 import { admitCreate, admitIngressClass } from "./admission.ts";
 import { admitLimits } from "./admission-limits.ts";
 import { admitQuota } from "./admission-quota.ts";
+import { admitPodPriority, admitPriorityClass } from "./admission-priority.ts";
 import { NamespacedPolicyCache } from "./namespaced-policy-cache.ts";
 import {
   admitPersistentVolumeClaimCreate,
@@ -163,6 +164,7 @@ export class ApiServer {
   readonly customResources: CustomResources;
   private readonly webhooks: WebhookAdmission;
   private readonly quotaCache: NamespacedPolicyCache;
+  private readonly priorityClassCache: NamespacedPolicyCache;
   private readonly limitRangeCache: NamespacedPolicyCache;
   private readonly crud: CrudDeps;
   private readonly watch: WatchDeps;
@@ -201,6 +203,11 @@ export class ApiServer {
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
     this.webhooks = new WebhookAdmission({ registry: this.registry, logger: deps.logger });
+    this.priorityClassCache = new NamespacedPolicyCache({
+      registry: this.registry,
+      logger: deps.logger,
+      resource: "priorityclasses",
+    });
     this.quotaCache = new NamespacedPolicyCache({
       registry: this.registry,
       logger: deps.logger,
@@ -242,7 +249,18 @@ export class ApiServer {
         if (scope.info.group === "" && scope.info.resource === "pods") {
           addDefaultTolerations((obj.spec ??= {}) as Record<string, unknown>, this.tolerationSeconds);
           await admitPodServiceAccount(this.serviceAccounts, scope.req.namespace, obj);
+          await admitPodPriority(
+            this.registry.get("scheduling.k8s.io", "priorityclasses")!,
+            this.priorityClassCache.objects(""),
+            obj,
+          );
         }
+        if (scope.info.group === "scheduling.k8s.io" && scope.info.resource === "priorityclasses")
+          await admitPriorityClass(
+            this.registry.get("scheduling.k8s.io", "priorityclasses")!,
+            this.priorityClassCache.objects(""),
+            obj,
+          );
         if (scope.info.namespaced && !scope.req.subresource && this.quotaCache.has(ns))
           await admitQuota(
             this.registry.get("", "resourcequotas")!,
@@ -291,6 +309,7 @@ export class ApiServer {
     await this.customResources.follow(this.broadcaster, signal);
     await this.webhooks.follow(this.broadcaster, signal);
     await this.quotaCache.follow(this.broadcaster, signal);
+    await this.priorityClassCache.follow(this.broadcaster, signal);
     await this.limitRangeCache.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
     const { tls, bindAddress, port, extraBindAddresses = [] } = this.deps.config;

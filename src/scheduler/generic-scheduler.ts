@@ -2,7 +2,7 @@ import { fitErrorMessage, noNodesAvailableMsg, type Diagnosis } from "./fit-erro
 import type { Framework } from "./framework.ts";
 import type { NodeInfo } from "./node-info.ts";
 import type { PodInfo } from "./pod-info.ts";
-import { preemptionMessage } from "./preemption.ts";
+import { preempt, preemptionMessage, type PreemptionCandidate } from "./preemption.ts";
 import type { CycleState, Snapshot, Status } from "./types.ts";
 
 // schedule_one.go: below 100 nodes every node is checked; above, an adaptive share of them.
@@ -22,7 +22,7 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentageOfNodesToS
 
 export type ScheduleOutcome =
   | { node: string; evaluated: number; feasible: number }
-  | { node?: undefined; message: string; diagnosis?: Diagnosis };
+  | { node?: undefined; message: string; diagnosis?: Diagnosis; nominated?: PreemptionCandidate };
 
 /** One scheduling decision: filter a rotating sample of nodes, score the feasible ones, pick the best. */
 export class GenericScheduler {
@@ -55,10 +55,12 @@ export class GenericScheduler {
     }
     const { feasible, diagnosis } = this.findNodesThatFit(state, pod, nodes);
     if (!feasible.length) {
-      diagnosis.postFilterMsg = preemptionMessage(pod, nodes, diagnosis.nodeToStatus, this.fw.filters, state);
+      const result = preempt(pod, nodes, diagnosis.nodeToStatus, this.fw.filters, state);
+      if ("message" in result) diagnosis.postFilterMsg = result.message;
       return {
         message: fitErrorMessage(nodes.length, diagnosis.nodeToStatus.values(), diagnosis.postFilterMsg),
         diagnosis,
+        ...("candidate" in result ? { nominated: result.candidate } : {}),
       };
     }
     const evaluated = feasible.length + diagnosis.nodeToStatus.size;

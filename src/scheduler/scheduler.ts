@@ -17,6 +17,7 @@ import {
   type ClusterEvent,
   type QueuedPodInfo,
 } from "./scheduling-queue.ts";
+import type { PreemptionCandidate } from "./preemption.ts";
 import type { Pod } from "./types.ts";
 
 export const defaultSchedulerName = "default-scheduler";
@@ -231,6 +232,7 @@ export class Scheduler {
     const pi = podInfo(latest);
     const outcome = this.algorithm.schedule(pi, this.cache);
     if (outcome.node === undefined) {
+      if (outcome.nominated) this.track(this.preempt(latest, outcome.nominated));
       this.track(
         this.handleFailure(
           info,
@@ -293,6 +295,45 @@ export class Scheduler {
       "Scheduled",
       `Successfully assigned ${namespace}/${name} to ${node}`,
     );
+  }
+
+  /**
+   * prepareCandidate: the pod is nominated to the node and the victims are deleted; it is
+   * scheduled there once they are gone (their deletion requeues it).
+   */
+  private async preempt(pod: Pod, candidate: PreemptionCandidate): Promise<void> {
+    const { namespace = "", name = "", uid = "" } = pod.metadata ?? {};
+    try {
+      await this.deps.client.patch(
+        this.podsRef,
+        namespace,
+        name,
+        { status: { nominatedNodeName: candidate.node } },
+        "strategic",
+        "status",
+      );
+    } catch (e) {
+      this.deps.logger.warn("error nominating pod", {
+        pod: `${namespace}/${name}`,
+        error: (e as Error).message,
+      });
+    }
+    for (const victim of candidate.victims) {
+      try {
+        await this.deps.client.delete(this.podsRef, victim.namespace, victim.name, {
+          preconditions: { uid: victim.uid },
+        });
+      } catch (e) {
+        this.deps.logger.warn("error preempting pod", { pod: victim.key, error: (e as Error).message });
+        continue;
+      }
+      this.deps.recorder.event(
+        { ...victim.pod, apiVersion: "v1", kind: "Pod" },
+        "Normal",
+        "Preempted",
+        `Preempted by pod ${uid} on node ${candidate.node}`,
+      );
+    }
   }
 
   /** handleSchedulingFailure: requeue, then a FailedScheduling event and the PodScheduled=False condition. */

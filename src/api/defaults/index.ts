@@ -8,6 +8,7 @@ import {
   defaultIngressClass,
   defaultNamespace,
   defaultNode,
+  defaultPriorityClass,
   defaultSecret,
 } from "./misc.ts";
 import { defaultPod } from "./pod.ts";
@@ -51,6 +52,7 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "apps/StatefulSet": defaultStatefulSet,
   "/PersistentVolumeClaim": defaultPersistentVolumeClaim,
   "/LimitRange": defaultLimitRange,
+  "scheduling.k8s.io/PriorityClass": defaultPriorityClass,
   "/PersistentVolume": defaultPersistentVolume,
   "storage.k8s.io/StorageClass": defaultStorageClass,
   "batch/Job": defaultJob,

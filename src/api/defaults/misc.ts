@@ -53,3 +53,7 @@ export function defaultEvent(ev: Obj): void {
   setIfUnset(ev, "reportingComponent", "");
   setIfUnset(ev, "reportingInstance", "");
 }
+
+export function defaultPriorityClass(pc: Obj): void {
+  setIfEmpty(pc, "preemptionPolicy", "PreemptLowerPriority");
+}

@@ -27,6 +27,7 @@ import { controllerRevisionPrinter, statefulSetPrinter } from "./stateful-sets.t
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from "./storage.ts";
 import { podDisruptionBudgetPrinter } from "./pod-disruption-budgets.ts";
 import { limitRangePrinter, resourceQuotaPrinter } from "./quota.ts";
+import { priorityClassPrinter } from "./priority-classes.ts";
 import type { TablePrinter } from "./types.ts";
 
 export type { TableColumnDefinition, TablePrinter, TableRowCondition } from "./types.ts";
@@ -54,6 +55,7 @@ const printers = new Map<string, TablePrinter>([
   ["policy/poddisruptionbudgets", podDisruptionBudgetPrinter],
   ["/resourcequotas", resourceQuotaPrinter],
   ["/limitranges", limitRangePrinter],
+  ["scheduling.k8s.io/priorityclasses", priorityClassPrinter],
   ["batch/jobs", jobPrinter],
   ["batch/cronjobs", cronJobPrinter],
   ["networking.k8s.io/ingresses", ingressPrinter],

@@ -19,6 +19,7 @@ import {
   validateStatefulSetStatusUpdate,
   validateStatefulSetUpdate,
 } from "./apps-statefulset.ts";
+import { validatePriorityClass, validatePriorityClassUpdate } from "./scheduling.ts";
 import {
   validateLimitRange,
   validateLimitRangeUpdate,
@@ -156,6 +157,7 @@ const kinds: Record<string, KindValidation> = {
     update: validatePersistentVolumeUpdate,
     status: validatePersistentVolumeStatusUpdate,
   },
+  "scheduling.k8s.io/PriorityClass": { create: validatePriorityClass, update: validatePriorityClassUpdate },
   "/ResourceQuota": {
     create: validateResourceQuota,
     update: validateResourceQuotaUpdate,
