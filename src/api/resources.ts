@@ -209,6 +209,17 @@ export const resources: ResourceInfo[] = [
     categories: ["all"],
     subresources: ["status", "scale"],
   }),
+  r({
+    group: "autoscaling",
+    storageVersion: "v2",
+    versions: ["v2", "v1"],
+    resource: "horizontalpodautoscalers",
+    singular: "horizontalpodautoscaler",
+    kind: "HorizontalPodAutoscaler",
+    shortNames: ["hpa"],
+    categories: ["all"],
+    subresources: ["status"],
+  }),
   // batch
   r({
     group: "batch",

@@ -38,6 +38,7 @@ import { admitLimits } from "./admission-limits.ts";
 import { admitQuota } from "./admission-quota.ts";
 import { admitPodPriority, admitPriorityClass } from "./admission-priority.ts";
 import { NamespacedPolicyCache } from "./namespaced-policy-cache.ts";
+import { METRICS_GROUP, MetricsApi, metricsGroupVersion } from "./metrics-api/metrics-api.ts";
 import {
   admitPersistentVolumeClaimCreate,
   admitPersistentVolumeClaimUpdate,
@@ -111,6 +112,8 @@ export interface ApiServerConfig {
   /** More addresses to listen on, on the same port (the advertised one, for pods, when bound to loopback). */
   extraBindAddresses?: string[];
   port: number;
+  /** --metric-resolution: how often the built-in metrics API scrapes kubelets. */
+  metricResolutionMs?: number;
   /** host:port clients should use, for legacy discovery. */
   advertiseAddress: string;
   tls: { cert: string; key: string; ca: string };
@@ -164,6 +167,7 @@ export class ApiServer {
   readonly customResources: CustomResources;
   private readonly webhooks: WebhookAdmission;
   private readonly quotaCache: NamespacedPolicyCache;
+  private readonly metricsApi: MetricsApi;
   private readonly priorityClassCache: NamespacedPolicyCache;
   private readonly limitRangeCache: NamespacedPolicyCache;
   private readonly crud: CrudDeps;
@@ -203,6 +207,14 @@ export class ApiServer {
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
     this.webhooks = new WebhookAdmission({ registry: this.registry, logger: deps.logger });
+    this.metricsApi = new MetricsApi({
+      kubelets: this.kubelets,
+      nodes: this.registry.get("", "nodes")!,
+      pods: this.registry.get("", "pods")!,
+      clock: deps.clock,
+      logger: deps.logger,
+      resolutionMs: deps.config.metricResolutionMs,
+    });
     this.priorityClassCache = new NamespacedPolicyCache({
       registry: this.registry,
       logger: deps.logger,
@@ -312,6 +324,7 @@ export class ApiServer {
     await this.priorityClassCache.follow(this.broadcaster, signal);
     await this.limitRangeCache.follow(this.broadcaster, signal);
     await this.serviceAccounts.follow(this.broadcaster, signal);
+    void this.metricsApi.run(signal);
     const { tls, bindAddress, port, extraBindAddresses = [] } = this.deps.config;
     const listen = async (address: string, onPort: number) => {
       const server = createServer(
@@ -378,8 +391,8 @@ export class ApiServer {
   /** Built-in and custom group-versions, as discovery lists them and requests are routed by. */
   private groupVersions(): GroupVersion[] {
     const custom = this.customResources.groupVersions();
-    if (!custom.length) return builtinGroupVersions();
-    if (this.gvMemo?.custom !== custom) this.gvMemo = { custom, all: [...builtinGroupVersions(), ...custom] };
+    if (this.gvMemo?.custom !== custom)
+      this.gvMemo = { custom, all: [...builtinGroupVersions(), metricsGroupVersion, ...custom] };
     return this.gvMemo.all;
   }
 
@@ -839,6 +852,15 @@ export class ApiServer {
     const qr = { group: info.group, resource: info.resource };
     if (!info.verbs.includes(verb as never) && !subresource && verb !== "connect") {
       throw methodNotAllowed(verb, qr);
+    }
+    if (info.group === METRICS_GROUP) {
+      if (verb !== "get" && verb !== "list") throw methodNotAllowed(verb, qr);
+      return writeJson(
+        res,
+        200,
+        await this.metricsApi.serve(info.resource, scope.req.namespace, name, scope.query),
+        scope,
+      );
     }
     if (info.group === "authorization.k8s.io") {
       if (verb !== "create" || name) throw methodNotAllowed(verb, qr);

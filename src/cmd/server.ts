@@ -131,6 +131,24 @@ export const serverFlags: FlagSpec[] = [
       "addresses for LoadBalancer services, CIDR or FIRST-LAST (repeatable); each is announced by one node. Default: the nodes' own addresses",
   },
   {
+    name: "horizontal-pod-autoscaler-sync-period",
+    type: "string",
+    default: "15s",
+    usage: "how often each HorizontalPodAutoscaler is reconciled",
+  },
+  {
+    name: "horizontal-pod-autoscaler-downscale-stabilization",
+    type: "string",
+    default: "5m",
+    usage: "how far back the autoscaler looks for a higher recommendation before scaling down",
+  },
+  {
+    name: "metric-resolution",
+    type: "string",
+    default: "15s",
+    usage: "how often the metrics API (metrics.k8s.io) scrapes each node's kubelet (metrics-server's flag)",
+  },
+  {
     name: "default-local-storage-path",
     type: "string",
     default: "",
@@ -247,6 +265,10 @@ function parseControllerOptions(f: FlagValues): ControllerOptions {
     serviceNodePortRange: [lo, hi],
     clusterCidr: parseCidrFlag("cluster-cidr", String(f["cluster-cidr"])),
     clusterDNS: clusterDnsIP(f, cidr),
+    hpaSyncPeriodMs: parseDuration(String(f["horizontal-pod-autoscaler-sync-period"])),
+    hpaDownscaleStabilizationMs: parseDuration(
+      String(f["horizontal-pod-autoscaler-downscale-stabilization"]),
+    ),
   };
 }
 
@@ -348,6 +370,7 @@ export async function runServer(argv: string[]): Promise<number> {
       extraBindAddresses: extraBind,
       port,
       advertiseAddress: `${clientHost}:${port}`,
+      metricResolutionMs: parseDuration(String(f["metric-resolution"])),
       tls: { cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.caCertPem },
       serviceCidr: controllerOptions.serviceCidr,
       nodePortRange: controllerOptions.serviceNodePortRange,

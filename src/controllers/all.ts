@@ -18,6 +18,7 @@ import { statefulSetController } from "./statefulset/registration.ts";
 import { volumeControllers } from "./volume/registration.ts";
 import { disruptionController } from "./disruption/registration.ts";
 import { resourceQuotaController } from "./resourcequota/registration.ts";
+import { horizontalPodAutoscalerController } from "./podautoscaler/registration.ts";
 import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
@@ -48,6 +49,7 @@ export const controllers: ControllerRegistration[] = [
   statefulSetController,
   disruptionController,
   resourceQuotaController,
+  horizontalPodAutoscalerController,
   ...volumeControllers, // the binder, claim and volume protection, ephemeral volumes, local-path
   ...jobControllers, // "job" and "ttl-after-finished"
   cronJobController,

@@ -32,6 +32,7 @@ export const controllerServiceAccounts: Record<string, string> = {
   statefulset: "statefulset-controller",
   disruption: "disruption-controller",
   resourcequota: "resourcequota-controller",
+  horizontalpodautoscaling: "horizontal-pod-autoscaler",
   "persistentvolume-binder": "persistent-volume-binder",
   "persistentvolume-protection": "pvc-protection-controller",
   "ephemeral-volume": "ephemeral-volume-controller",

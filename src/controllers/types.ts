@@ -31,6 +31,9 @@ export interface ControllerOptions {
   clusterDNS: string;
   /** --service-lb-pool: LoadBalancer addresses; absent, services get the nodes' own. */
   serviceLbPool?: string[];
+  /** --horizontal-pod-autoscaler-sync-period and -downscale-stabilization. */
+  hpaSyncPeriodMs?: number;
+  hpaDownscaleStabilizationMs?: number;
   /** --default-local-storage-path: the folder local-path volumes are made in on each node. */
   localStoragePath?: string;
   /** The cluster CA in PEM, published in every namespace as kube-root-ca.crt. */

@@ -21,6 +21,7 @@ import { ingressPorts, RESERVED_PORTS_ANNOTATION, reservedPortsValue } from "./n
 import { NodeReporter, type RuntimeHealth } from "./node/node-reporter.ts";
 import { StatusManager } from "./status-manager.ts";
 import { LocalPathCleaner } from "./volumes/local-path-cleaner.ts";
+import { StatsCollector } from "./stats/stats-collector.ts";
 import { VolumeManager } from "./volumes/volume-manager.ts";
 import type { RuntimeCondition } from "./cri/cri-types.ts";
 
@@ -120,6 +121,7 @@ export class Kubelet {
   private networkSyncing = false;
   private networkSyncAgain = false;
   private relists = 0;
+  private statsCollector?: StatsCollector;
 
   constructor(deps: KubeletDeps) {
     this.deps = deps;
@@ -178,6 +180,16 @@ export class Kubelet {
   }
 
   /** A pod's worker by namespace and name. */
+  /** The node's and its containers' CPU and memory (the Summary API and /metrics/resource). */
+  get stats(): StatsCollector {
+    this.statsCollector ??= new StatsCollector({
+      nodeName: this.nodeName,
+      listContainerStats: async () => (await this.runtime?.listContainerStats?.()) ?? [],
+      now: () => this.deps.clock.now(),
+    });
+    return this.statsCollector;
+  }
+
   worker(namespace: string, name: string): PodSync | undefined {
     return this.workers.get(`${namespace}/${name}`);
   }

@@ -7,6 +7,7 @@ import type { ResourceInfo } from "../resources.ts";
 import { apiVersionOf } from "../resources.ts";
 import { coreToEventsV1, eventsV1ToCore } from "./event.ts";
 import { ingressV1ToV1beta1, ingressV1beta1ToV1 } from "./ingress.ts";
+import { hpaV1ToV2, hpaV2ToV1 } from "./hpa.ts";
 
 export { deprecationWarning } from "./deprecation.ts";
 
@@ -22,6 +23,7 @@ interface Conversion {
 const conversions: Record<string, Conversion> = {
   "extensions/v1beta1 Ingress": { toStorage: ingressV1beta1ToV1, fromStorage: ingressV1ToV1beta1 },
   "events.k8s.io/v1 Event": { toStorage: eventsV1ToCore, fromStorage: coreToEventsV1 },
+  "autoscaling/v1 HorizontalPodAutoscaler": { toStorage: hpaV1ToV2, fromStorage: hpaV2ToV1 },
 };
 
 /**

@@ -13,6 +13,7 @@ import {
 } from "./misc.ts";
 import { defaultPod } from "./pod.ts";
 import { defaultLimitRange } from "./limits.ts";
+import { defaultHorizontalPodAutoscaler } from "./autoscaling.ts";
 import { defaultService } from "./service.ts";
 import { isObj, type Obj } from "./util.ts";
 import {
@@ -52,6 +53,7 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "apps/StatefulSet": defaultStatefulSet,
   "/PersistentVolumeClaim": defaultPersistentVolumeClaim,
   "/LimitRange": defaultLimitRange,
+  "autoscaling/HorizontalPodAutoscaler": defaultHorizontalPodAutoscaler,
   "scheduling.k8s.io/PriorityClass": defaultPriorityClass,
   "/PersistentVolume": defaultPersistentVolume,
   "storage.k8s.io/StorageClass": defaultStorageClass,

@@ -28,6 +28,7 @@ import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrin
 import { podDisruptionBudgetPrinter } from "./pod-disruption-budgets.ts";
 import { limitRangePrinter, resourceQuotaPrinter } from "./quota.ts";
 import { priorityClassPrinter } from "./priority-classes.ts";
+import { horizontalPodAutoscalerPrinter } from "./horizontal-pod-autoscalers.ts";
 import type { TablePrinter } from "./types.ts";
 
 export type { TableColumnDefinition, TablePrinter, TableRowCondition } from "./types.ts";
@@ -56,6 +57,7 @@ const printers = new Map<string, TablePrinter>([
   ["/resourcequotas", resourceQuotaPrinter],
   ["/limitranges", limitRangePrinter],
   ["scheduling.k8s.io/priorityclasses", priorityClassPrinter],
+  ["autoscaling/horizontalpodautoscalers", horizontalPodAutoscalerPrinter],
   ["batch/jobs", jobPrinter],
   ["batch/cronjobs", cronJobPrinter],
   ["networking.k8s.io/ingresses", ingressPrinter],

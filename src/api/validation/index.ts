@@ -21,6 +21,11 @@ import {
 } from "./apps-statefulset.ts";
 import { validatePriorityClass, validatePriorityClassUpdate } from "./scheduling.ts";
 import {
+  validateHorizontalPodAutoscaler,
+  validateHorizontalPodAutoscalerStatusUpdate,
+  validateHorizontalPodAutoscalerUpdate,
+} from "./autoscaling.ts";
+import {
   validateLimitRange,
   validateLimitRangeUpdate,
   validateResourceQuota,
@@ -156,6 +161,11 @@ const kinds: Record<string, KindValidation> = {
     create: validatePersistentVolume,
     update: validatePersistentVolumeUpdate,
     status: validatePersistentVolumeStatusUpdate,
+  },
+  "autoscaling/HorizontalPodAutoscaler": {
+    create: validateHorizontalPodAutoscaler,
+    update: validateHorizontalPodAutoscalerUpdate,
+    status: validateHorizontalPodAutoscalerStatusUpdate,
   },
   "scheduling.k8s.io/PriorityClass": { create: validatePriorityClass, update: validatePriorityClassUpdate },
   "/ResourceQuota": {

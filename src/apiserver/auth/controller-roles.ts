@@ -57,6 +57,15 @@ export const controllerRoleRules: Record<string, PolicyRule[]> = {
     rule(["*"], ["*/scale"], ["get"]),
     events,
   ],
+  "horizontal-pod-autoscaler": [
+    rule(["autoscaling"], ["horizontalpodautoscalers"], ["get", "list", "watch"]),
+    rule(["autoscaling"], ["horizontalpodautoscalers/status"], ["update"]),
+    rule(["*"], ["*/scale"], ["get", "update"]),
+    rule([""], ["pods"], ["list"]),
+    rule(["metrics.k8s.io"], ["pods"], ["list"]),
+    rule(["custom.metrics.k8s.io", "external.metrics.k8s.io"], ["*"], ["get", "list"]),
+    events,
+  ],
   "resourcequota-controller": [
     // Quota counts every kind of object.
     rule(["*"], ["*"], ["list", "watch"]),

@@ -19,6 +19,7 @@ export const protobufKinds: Record<string, Record<string, string>> = {
   },
   "apps/v1": { Deployment: "Deployment" },
   "batch/v1": { Job: "Job", CronJob: "CronJob" },
+  "autoscaling/v1": { HorizontalPodAutoscaler: "HorizontalPodAutoscaler" },
   "rbac.authorization.k8s.io/v1": {
     Role: "Role",
     ClusterRole: "ClusterRole",

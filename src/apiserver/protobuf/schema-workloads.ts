@@ -11,6 +11,26 @@ const jobCondition = {
 };
 
 export const workloadsSchema: SchemaTable = {
+  // k8s.io/api/autoscaling/v1 (kubectl autoscale sends it)
+  HorizontalPodAutoscaler: {
+    1: "metadata:ObjectMeta!",
+    2: "spec:HorizontalPodAutoscalerSpec!",
+    3: "status:HorizontalPodAutoscalerStatus!",
+  },
+  HorizontalPodAutoscalerSpec: {
+    1: "scaleTargetRef:CrossVersionObjectReference!",
+    2: "minReplicas:int32?",
+    3: "maxReplicas:int32!",
+    4: "targetCPUUtilizationPercentage:int32?",
+  },
+  CrossVersionObjectReference: { 1: "kind:string!", 2: "name:string!", 3: "apiVersion:string" },
+  HorizontalPodAutoscalerStatus: {
+    1: "observedGeneration:int64?",
+    2: "lastScaleTime:Time?",
+    3: "currentReplicas:int32!",
+    4: "desiredReplicas:int32!",
+    5: "currentCPUUtilizationPercentage:int32?",
+  },
   Deployment: { 1: "metadata:ObjectMeta!", 2: "spec:DeploymentSpec!", 3: "status:DeploymentStatus!" },
   DeploymentSpec: {
     1: "replicas:int32?",

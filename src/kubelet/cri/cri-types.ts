@@ -191,7 +191,7 @@ export interface RuntimeCondition {
 }
 
 export interface ContainerStats {
-  attributes: { id: string; metadata: { name: string } };
+  attributes: { id: string; metadata: { name: string }; labels?: Record<string, string> };
   cpu?: { timestamp: Int64; usage_core_nano_seconds?: { value: Int64 } };
   memory?: { timestamp: Int64; working_set_bytes?: { value: Int64 } };
   writable_layer?: { used_bytes?: { value: Int64 } };

@@ -2,6 +2,7 @@ import type {
   AuthConfig,
   Container,
   ContainerConfig,
+  ContainerStats,
   ContainerStatus,
   Image,
   PodSandbox,
@@ -41,6 +42,8 @@ export interface RuntimeService {
   imageStatus(image: string): Promise<Image | undefined>;
   pullImage(image: string, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
   listImages(): Promise<Image[]>;
+  /** Cumulative CPU and working-set memory of each running container (not every runtime has them). */
+  listContainerStats?(): Promise<ContainerStats[]>;
   /** Reopens a container's log file after rotation (not every runtime can). */
   reopenContainerLog?(id: string): Promise<void>;
 }

@@ -147,6 +147,17 @@ export class KubeletServer {
           items: [...this.kubelet.workers.values()].map((w) => w.pod),
         });
       }
+      if (url.pathname === "/stats/summary" && req.method === "GET")
+        return send(200, await this.kubelet.stats.summary());
+      if (url.pathname === "/metrics/resource" && req.method === "GET") {
+        const text = await this.kubelet.stats.resourceMetrics();
+        res.writeHead(200, {
+          "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+          "Content-Length": Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
+      }
       const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (m && req.method === "GET")
         return await this.logs(
