@@ -160,6 +160,15 @@ describe("stateful workloads with storage", () => {
     assert.equal(pv, "lab-node");
   });
 
+  it("each replica has its own DNS name under the headless service", async () => {
+    const ip = await k.ok(["get", "pod", "web-1", "-o", "jsonpath={.status.podIP}"]);
+    const r = await eventually("web-1's name", async () => {
+      const out = await k.run(["exec", "web-0", "--", "nslookup", "web-1.web.default.svc.cluster.local"]);
+      return out.code === 0 && out.stdout.includes(ip) ? out.stdout : undefined;
+    });
+    assert.match(r, new RegExp(`Address(?: 1)?:\\s+${ip.replace(/\./g, "\\.")}`));
+  });
+
   it("deleting every pod brings each back with its name and its data", async () => {
     const before = await Promise.all([0, 1, 2].map((i) => podUid(`web-${i}`)));
     await k.ok(["delete", "pod", "-l", "app=web", "--wait=false"]);

@@ -137,3 +137,178 @@ test("a DaemonSet's rollout history and undo go through its ControllerRevisions"
     /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>/,
   );
 });
+
+const claimed = (policy: string) => `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  podManagementPolicy: Parallel
+  persistentVolumeClaimRetentionPolicy: ${policy}
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: "busybox"}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`;
+
+const claimNames = async () =>
+  (await k.ok(["get", "pvc", "-l", "app=db", "-o", "jsonpath={.items[*].metadata.name}"]))
+    .split(" ")
+    .filter(Boolean)
+    .sort();
+
+test("persistentVolumeClaimRetentionPolicy Delete removes a condemned ordinal's claim, and all claims with the set", async () => {
+  await k.ok(["apply", "-f", "-"], { input: claimed("{whenDeleted: Delete, whenScaled: Delete}") });
+  await eventuallyMatches(
+    "3 bound claims",
+    async () =>
+      (await k.ok(["get", "pvc", "-l", "app=db", "--no-headers"]))
+        .trim()
+        .split("\n")
+        .filter((l) => /\sBound\s/.test(l)).length,
+    (n) => n === 3,
+    30_000,
+  );
+  const owners = await k.ok([
+    "get",
+    "pvc",
+    "data-db-0",
+    "-o",
+    "jsonpath={.metadata.ownerReferences[*].kind}",
+  ]);
+  assert.equal(owners, "StatefulSet");
+  await k.ok(["scale", "sts", "db", "--replicas=1"]);
+  await eventuallyMatches(
+    "the condemned claims gone",
+    claimNames,
+    (n) => n.join(",") === "data-db-0",
+    30_000,
+  );
+  await k.ok(["delete", "sts", "db"]);
+  await eventuallyMatches("every claim gone", claimNames, (n) => n.length === 0, 30_000);
+});
+
+test("an ephemeral volume's claim is made for its pod, bound, and goes with it", async () => {
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: v1
+kind: Pod
+metadata: {name: scratch}
+spec:
+  containers: [{name: c, image: busybox, volumeMounts: [{name: tmp, mountPath: /tmp}]}]
+  volumes:
+  - name: tmp
+    ephemeral:
+      volumeClaimTemplate:
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 1Gi}}
+`,
+  });
+  await eventuallyMatches(
+    "the claim bound",
+    () => k.ok(["get", "pvc", "scratch-tmp", "-o", "jsonpath={.status.phase}"]).catch(() => ""),
+    (p) => p === "Bound",
+    30_000,
+  );
+  assert.equal(
+    await k.ok([
+      "get",
+      "pvc",
+      "scratch-tmp",
+      "-o",
+      "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}",
+    ]),
+    "Pod/scratch",
+  );
+  await eventuallyMatches(
+    "the pod running",
+    () => k.ok(["get", "pod", "scratch", "-o", "jsonpath={.status.phase}"]),
+    (p) => p === "Running",
+    30_000,
+  );
+  await k.ok(["delete", "pod", "scratch"]);
+  await eventuallyMatches(
+    "the claim gone",
+    () => k.ok(["get", "pvc", "scratch-tmp", "--ignore-not-found", "-o", "name"]),
+    (o) => o.trim() === "",
+    30_000,
+  );
+});
+
+test("a bound claim grows when its class allows expansion, and is refused upstream's way when not", async () => {
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: growable}
+provisioner: rancher.io/local-path
+volumeBindingMode: WaitForFirstConsumer
+allowVolumeExpansion: true
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: grow}
+spec:
+  storageClassName: growable
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: fixed}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: user}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes:
+  - {name: a, persistentVolumeClaim: {claimName: grow}}
+  - {name: b, persistentVolumeClaim: {claimName: fixed}}
+`,
+  });
+  for (const c of ["grow", "fixed"])
+    await eventuallyMatches(
+      `${c} bound`,
+      () => k.ok(["get", "pvc", c, "-o", "jsonpath={.status.phase}"]),
+      (p) => p === "Bound",
+      30_000,
+    );
+  await k.ok(["patch", "pvc", "grow", "-p", '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}']);
+  await eventuallyMatches(
+    "the new size",
+    () => k.ok(["get", "pvc", "grow", "-o", "jsonpath={.status.capacity.storage}"]),
+    (v) => v === "2Gi",
+    30_000,
+  );
+  const refused = await k.run([
+    "patch",
+    "pvc",
+    "fixed",
+    "-p",
+    '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}',
+  ]);
+  assert.match(
+    refused.stderr,
+    /persistentvolumeclaims "fixed" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize/,
+  );
+  const shrink = await k.run([
+    "patch",
+    "pvc",
+    "grow",
+    "-p",
+    '{"spec":{"resources":{"requests":{"storage":"1Gi"}}}}',
+  ]);
+  assert.match(
+    shrink.stderr,
+    /spec\.resources\.requests\.storage: Forbidden: field can not be less than status\.capacity/,
+  );
+});

@@ -147,9 +147,11 @@ function withRetention(set: Obj, claim: Obj, condemned: boolean, pod?: Obj): Obj
   const refs: Obj[] = (claim.metadata.ownerReferences ?? []).filter(
     (r: Obj) => r.uid !== set.metadata.uid && (!pod || r.uid !== pod.metadata?.uid),
   );
-  if (policy.whenDeleted === "Delete") refs.push(newControllerRef(set as KObject, "apps/v1", "StatefulSet"));
+  // A condemned ordinal's claim belongs to its pod alone, so it goes with the pod.
   if (pod && condemned && policy.whenScaled === "Delete")
     refs.push({ apiVersion: "v1", kind: "Pod", name: pod.metadata.name, uid: pod.metadata.uid });
+  else if (policy.whenDeleted === "Delete")
+    refs.push(newControllerRef(set as KObject, "apps/v1", "StatefulSet"));
   if (refs.length) claim.metadata.ownerReferences = refs;
   else delete claim.metadata.ownerReferences;
   return claim;
