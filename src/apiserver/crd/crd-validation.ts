@@ -3,6 +3,7 @@
 import { forbidden, invalid, required, type FieldError } from "../../apimachinery/field-error.ts";
 import type { Crd } from "./crd-types.ts";
 import { structuralErrors } from "./schema.ts";
+import { celCompileErrors } from "./cel-validation.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -65,7 +66,10 @@ export function validateCrd(crd: Crd, old?: Crd): FieldError[] {
     seen.add(v.name);
     const schema = v.schema?.openAPIV3Schema;
     if (!schema) errs.push(required(`${p}.schema.openAPIV3Schema`, "schemas are required"));
-    else errs.push(...structuralErrors(schema, `${p}.schema.openAPIV3Schema`));
+    else {
+      errs.push(...structuralErrors(schema, `${p}.schema.openAPIV3Schema`));
+      errs.push(...celCompileErrors(schema, `${p}.schema.openAPIV3Schema`));
+    }
     const scale = v.subresources?.scale;
     if (scale) {
       const sp = `${p}.subresources.scale`;

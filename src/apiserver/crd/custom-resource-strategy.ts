@@ -8,27 +8,32 @@ import type { FieldError } from "../../apimachinery/field-error.ts";
 import type { Strategy } from "../registry/strategy.ts";
 import type { CrdVersion } from "./crd-types.ts";
 import { applySchemaDefaults, prune, validateValue, type JSONSchemaProps } from "./schema.ts";
+import { celErrors, hasCelRules } from "./cel-validation.ts";
 
 function schemaOf(version: CrdVersion): JSONSchemaProps {
   return version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
 }
 
 /** Validates the object as its schema says, apart from metadata, which ObjectMeta rules cover. */
-function validateAgainst(schema: JSONSchemaProps, obj: KObject): FieldError[] {
-  const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = obj as Record<string, unknown>;
+function validateAgainst(schema: JSONSchemaProps, obj: KObject, old?: KObject): FieldError[] {
+  const strip = (o: KObject) => {
+    const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = o as Record<string, unknown>;
+    return rest;
+  };
   const props = { ...(schema.properties ?? {}) };
   delete props.metadata;
   delete props.apiVersion;
   delete props.kind;
-  return validateValue(
-    rest,
-    {
-      ...schema,
-      properties: props,
-      required: (schema.required ?? []).filter((r) => !["metadata", "apiVersion", "kind"].includes(r)),
-    },
-    "",
-  );
+  const body: JSONSchemaProps = {
+    ...schema,
+    properties: props,
+    required: (schema.required ?? []).filter((r) => !["metadata", "apiVersion", "kind"].includes(r)),
+  };
+  const errs = validateValue(strip(obj), body, "");
+  // CEL rules see only values their schema admits (upstream skips them on type errors).
+  if (!errs.length && hasCelRules(body))
+    errs.push(...celErrors(strip(obj), old ? strip(old) : undefined, body, ""));
+  return errs;
 }
 
 export function customResourceStrategy(version: CrdVersion, namespaced: boolean): Strategy {
@@ -59,10 +64,10 @@ export function customResourceStrategy(version: CrdVersion, namespaced: boolean)
       return [...meta, ...validateAgainst(schema, obj)];
     },
     validateUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateAgainst(schema, obj)];
+      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateAgainst(schema, obj, old)];
     },
-    validateStatusUpdate(obj) {
-      return validateAgainst(schema, obj);
+    validateStatusUpdate(obj, old) {
+      return validateAgainst(schema, obj, old);
     },
     defaultPropagation: "Background",
   };

@@ -2,6 +2,7 @@
 // apiextensions-apiserver does: unknown fields pruned, defaults filled in, then the value
 // validated, each error a field error worded as upstream's (kube-openapi's validate messages).
 import { invalid, notSupported, required, type FieldError } from "../../apimachinery/field-error.ts";
+import type { ValidationRule } from "./cel-validation.ts";
 
 export interface JSONSchemaProps {
   type?: string;
@@ -37,6 +38,7 @@ export interface JSONSchemaProps {
   "x-kubernetes-list-type"?: string;
   "x-kubernetes-list-map-keys"?: string[];
   "x-kubernetes-map-type"?: string;
+  "x-kubernetes-validations"?: ValidationRule[];
 }
 
 type Json = unknown;

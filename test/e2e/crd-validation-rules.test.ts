@@ -1,0 +1,98 @@
+// x-kubernetes-validations (CEL) on a CRD with the real kubectl: rules at their node, messages,
+// messageExpression and reason, a transition rule on oldSelf, and a rule that does not compile.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Kubectl } from "../support/kubectl.ts";
+import { startServer, type RunningServer } from "../support/server.ts";
+import { eventually } from "../support/wait.ts";
+
+let server: RunningServer;
+let k: Kubectl;
+
+const crd = (
+  name = "widgets",
+  kind = "Widget",
+  rule = "self.minReplicas <= self.replicas",
+) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${name}.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: ${name}, singular: ${name.slice(0, -1)}, kind: ${kind}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: "${rule}"
+              message: "replicas should be greater than or equal to minReplicas"
+            - rule: "self.replicas <= self.maxReplicas"
+              messageExpression: "'replicas ' + string(self.replicas) + ' is over ' + string(self.maxReplicas)"
+              reason: FieldValueForbidden
+            properties:
+              replicas: {type: integer}
+              minReplicas: {type: integer}
+              maxReplicas: {type: integer}
+              name:
+                type: string
+                x-kubernetes-validations:
+                - {rule: "self == oldSelf", message: "name is immutable"}
+                - {rule: "self.startsWith('w')"}
+`;
+
+const widget = (spec: string) =>
+  `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\nspec: ${spec}\n`;
+
+before(async () => {
+  server = await startServer();
+  k = new Kubectl(server.kubeconfig);
+  await k.ok(["apply", "-f", "-"], { input: crd() });
+  await eventually("widgets served", async () =>
+    (await k.run(["get", "widgets"])).code === 0 ? true : undefined,
+  );
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+test("objects breaking the rules are refused with each rule's message and reason", async () => {
+  const r = await k.run(["apply", "-f", "-"], {
+    input: widget("{replicas: 1, minReplicas: 2, maxReplicas: 3, name: x}"),
+  });
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /spec: Invalid value: "object": replicas should be greater than or equal to minReplicas/,
+  );
+  assert.match(r.stderr, /spec\.name: Invalid value: "string": failed rule: self\.startsWith\('w'\)/);
+  const over = await k.run(["apply", "-f", "-"], {
+    input: widget("{replicas: 5, minReplicas: 2, maxReplicas: 3, name: wa}"),
+  });
+  assert.match(over.stderr, /The Widget "a" is invalid: spec: Forbidden: replicas 5 is over 3/);
+  assert.equal((await k.run(["get", "widget", "a"])).code, 1, "nothing was stored");
+});
+
+test("a transition rule holds a field once set", async () => {
+  await k.ok(["apply", "-f", "-"], {
+    input: widget("{replicas: 2, minReplicas: 2, maxReplicas: 3, name: wa}"),
+  });
+  const r = await k.run(["patch", "widget", "a", "--type=merge", "-p", '{"spec":{"name":"wb"}}']);
+  assert.match(r.stderr, /spec\.name: Invalid value: "string": name is immutable/);
+  await k.ok(["patch", "widget", "a", "--type=merge", "-p", '{"spec":{"replicas":3}}']);
+});
+
+test("a CRD whose rule does not compile is refused", async () => {
+  const r = await k.run(["apply", "-f", "-"], { input: crd("gadgets", "Gadget", "self.minReplicas <=") });
+  assert.match(
+    r.stderr,
+    /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: apiextensions\.ValidationRule\{Rule:"self\.minReplicas <=".*compilation failed: ERROR: <input>:1:/,
+  );
+});
