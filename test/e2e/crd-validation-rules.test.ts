@@ -1,5 +1,6 @@
 // x-kubernetes-validations (CEL) on a CRD with the real kubectl: rules at their node, messages,
-// messageExpression and reason, a transition rule on oldSelf, and a rule that does not compile.
+// messageExpression and reason, a transition rule on oldSelf, and a rule that does not compile;
+// and selectableFields in field selectors.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Kubectl } from "../support/kubectl.ts";
@@ -24,6 +25,8 @@ spec:
   - name: v1
     served: true
     storage: true
+    selectableFields:
+    - jsonPath: .spec.name
     schema:
       openAPIV3Schema:
         type: object
@@ -94,5 +97,24 @@ test("a CRD whose rule does not compile is refused", async () => {
   assert.match(
     r.stderr,
     /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: apiextensions\.ValidationRule\{Rule:"self\.minReplicas <=".*compilation failed: ERROR: <input>:1:/,
+  );
+});
+
+test("selectableFields serve field selectors on custom objects", async () => {
+  await k.ok(["apply", "-f", "-"], {
+    input: widget("{replicas: 2, minReplicas: 2, maxReplicas: 3, name: wz}").replace("name: a}", "name: b}"),
+  });
+  const names = await k.ok(["get", "widgets", "--field-selector", "spec.name=wz", "-o", "name"]);
+  assert.equal(names.trim(), "widget.example.com/b");
+  const not = await k.ok(["get", "widgets", "--field-selector", "spec.name!=wz", "-o", "name"]);
+  assert.equal(not.trim(), "widget.example.com/a");
+  const bad = await k.run(["get", "widgets", "--field-selector", "spec.replicas=2"]);
+  assert.match(bad.stderr, /field label not supported: spec\.replicas/);
+  const badCrd = await k.run(["apply", "-f", "-"], {
+    input: crd("things", "Thing").replace("- jsonPath: .spec.name", "- jsonPath: .spec.nope"),
+  });
+  assert.match(
+    badCrd.stderr,
+    /spec\.versions\[0\]\.selectableFields\[0\]\.jsonPath: Invalid value: "\.spec\.nope"/,
   );
 });

@@ -2,7 +2,7 @@
 // name is plural.group, names are DNS labels, one served storage version, structural schemas.
 import { forbidden, invalid, required, type FieldError } from "../../apimachinery/field-error.ts";
 import type { Crd } from "./crd-types.ts";
-import { structuralErrors } from "./schema.ts";
+import { structuralErrors, type JSONSchemaProps } from "./schema.ts";
 import { celCompileErrors } from "./cel-validation.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -70,6 +70,7 @@ export function validateCrd(crd: Crd, old?: Crd): FieldError[] {
       errs.push(...structuralErrors(schema, `${p}.schema.openAPIV3Schema`));
       errs.push(...celCompileErrors(schema, `${p}.schema.openAPIV3Schema`));
     }
+    errs.push(...selectableFieldErrors(v.selectableFields, schema, p));
     const scale = v.subresources?.scale;
     if (scale) {
       const sp = `${p}.subresources.scale`;
@@ -134,5 +135,40 @@ export function validateCrd(crd: Crd, old?: Crd): FieldError[] {
         "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead",
       ),
     );
+  return errs;
+}
+
+/** selectableFields: at most 8, distinct, each a string, integer or boolean field of the schema. */
+function selectableFieldErrors(
+  fields: Array<{ jsonPath: string }> | undefined,
+  schema: JSONSchemaProps | undefined,
+  p: string,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!fields?.length) return errs;
+  if (fields.length > 8)
+    errs.push({
+      type: "FieldValueTooMany",
+      field: `${p}.selectableFields`,
+      value: fields.length,
+      detail: "must have at most 8 items",
+    });
+  const seen = new Set<string>();
+  fields.forEach((f, i) => {
+    const fp = `${p}.selectableFields[${i}].jsonPath`;
+    const path = f.jsonPath ?? "";
+    if (!path) {
+      errs.push(required(fp, ""));
+      return;
+    }
+    if (seen.has(path)) errs.push({ type: "FieldValueDuplicate", field: fp, value: path });
+    seen.add(path);
+    let node: JSONSchemaProps | undefined = schema;
+    for (const part of path.replace(/^\./, "").split(".")) node = node?.properties?.[part];
+    if (!path.startsWith(".") || !node)
+      errs.push(invalid(fp, path, "is an invalid path: does not refer to a valid field"));
+    else if (!["string", "integer", "boolean"].includes(node.type ?? ""))
+      errs.push(invalid(fp, path, "must point to a field of type one of boolean, integer or string"));
+  });
   return errs;
 }

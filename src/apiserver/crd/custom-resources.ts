@@ -146,6 +146,8 @@ export class CustomResources {
       };
       if (storage.additionalPrinterColumns?.length) info.printerColumns = storage.additionalPrinterColumns;
       if (storage.schema?.openAPIV3Schema) info.schema = storage.schema.openAPIV3Schema;
+      if (storage.selectableFields?.length)
+        info.selectableFields = storage.selectableFields.map((f) => f.jsonPath);
       const scale = storage.subresources?.scale;
       if (scale)
         info.scalePaths = {

@@ -45,6 +45,19 @@ export function selectableFields(info: ResourceInfo, obj: KObject): Record<strin
   const base: Record<string, string> = { "metadata.name": s(obj.metadata?.name) };
   if (info.namespaced) base["metadata.namespace"] = s(obj.metadata?.namespace);
   const fn = byResource[`${info.group}/${info.resource}`];
+  if (info.selectableFields) {
+    // A custom resource's selectable fields, by their path without the leading dot.
+    for (const path of info.selectableFields) {
+      const v = path
+        .replace(/^\./, "")
+        .split(".")
+        .reduce<unknown>(
+          (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
+          obj,
+        );
+      base[path.replace(/^\./, "")] = s(v);
+    }
+  }
   return fn ? { ...base, ...fn(obj) } : base;
 }
 
