@@ -163,6 +163,41 @@ describe("admission webhooks", () => {
     assert.equal(await k.ok(["get", "cm", "good", "-o", "jsonpath={.data}"]), '{"fine":"1"}');
   });
 
+  it("matchConditions (CEL) choose which requests a webhook sees", async () => {
+    await apply("ValidatingWebhookConfiguration", "only-checked", [
+      webhook("checked.example.com", "/validate", ["secrets"], {
+        matchConditions: [
+          { name: "named-check", expression: "object.metadata.name.startsWith('check-')" },
+          {
+            name: "not-admin",
+            expression: "!('system:masters' in request.userInfo.groups) || request.operation == 'CREATE'",
+          },
+        ],
+      }),
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = seen.length;
+    await k.ok(["create", "secret", "generic", "skipped", "--from-literal=forbidden=1"]);
+    assert.equal(seen.length, before, "a false condition skips the webhook");
+    const r = await k.run(["create", "secret", "generic", "check-me", "--from-literal=forbidden=1"]);
+    assert.match(
+      r.stderr,
+      /admission webhook "checked\.example\.com" denied the request: the key forbidden is not allowed/,
+    );
+    await apply("ValidatingWebhookConfiguration", "only-checked", [
+      webhook("checked.example.com", "/validate", ["secrets"], {
+        matchConditions: [{ name: "broken", expression: "object.nope.startsWith('x')" }],
+      }),
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    const broken = await k.run(["create", "secret", "generic", "any", "--from-literal=a=1"]);
+    assert.match(
+      broken.stderr,
+      /failed calling webhook "checked\.example\.com": failed to evaluate match condition "broken"/,
+    );
+    await k.ok(["delete", "validatingwebhookconfiguration", "only-checked"]);
+  });
+
   it("a validating webhook for DELETE sees the old object and can keep it", async () => {
     await apply("ValidatingWebhookConfiguration", "keep-protected", [
       {

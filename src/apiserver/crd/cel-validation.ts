@@ -208,3 +208,14 @@ export function hasCelRules(schema: CelSchema): boolean {
   if (schema.items && hasCelRules(schema.items)) return true;
   return typeof schema.additionalProperties === "object" && hasCelRules(schema.additionalProperties);
 }
+
+/** Evaluates an expression over plain JSON variables (integers as ints, objects as maps). */
+export function evalCel(expr: string, vars: Record<string, Json>): { value?: unknown; error?: string } {
+  const program = compile(expr);
+  if (program instanceof Error) return { error: `compilation failed: ${program.message}` };
+  const ctx: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) ctx[k] = v === undefined ? null : toCel(v, undefined);
+  const result = (program as (c: Record<string, unknown>) => CelValue)(ctx);
+  if (isCelError(result)) return { error: result.message };
+  return { value: result };
+}

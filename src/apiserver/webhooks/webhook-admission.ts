@@ -12,6 +12,7 @@ import {
 } from "../../apimachinery/selectors/index.ts";
 import { StatusError, type StatusReason } from "../../apimachinery/status-error.ts";
 import type { Logger } from "../../util/logger.ts";
+import { evalCel } from "../crd/cel-validation.ts";
 import { applyJsonPatch } from "../patch/json-patch.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { WatchBroadcaster } from "../watch/broadcaster.ts";
@@ -36,11 +37,11 @@ export interface Webhook {
   rules?: Rule[];
   failurePolicy?: "Fail" | "Ignore";
   namespaceSelector?: MetaV1LabelSelector;
+  matchConditions?: Array<{ name: string; expression: string }>;
   objectSelector?: MetaV1LabelSelector;
   timeoutSeconds?: number;
   sideEffects?: string;
   admissionReviewVersions?: string[];
-  matchConditions?: unknown[];
 }
 
 export interface AdmissionAttributes {
@@ -104,6 +105,30 @@ export function webhookApplies(w: Webhook, a: AdmissionAttributes): boolean {
     selected(w.objectSelector, (a.object ?? a.oldObject)?.metadata?.labels) ||
     selected(w.objectSelector, a.oldObject?.metadata?.labels)
   );
+}
+
+/**
+ * matchConditions (CEL over object, oldObject and request): all true, the webhook is called; one
+ * false, it is skipped; an error fails the request unless failurePolicy is Ignore.
+ */
+export function matchConditionsPass(w: Webhook, a: AdmissionAttributes): true | false | string {
+  if (!w.matchConditions?.length) return true;
+  const request = {
+    kind: { group: a.group, version: a.version, kind: a.kind },
+    resource: { group: a.group, version: a.version, resource: a.resource },
+    subResource: a.subresource ?? "",
+    name: a.name ?? "",
+    namespace: a.namespace ?? "",
+    operation: a.operation,
+    userInfo: { username: a.user.name, groups: a.user.groups },
+    dryRun: a.dryRun,
+  };
+  for (const c of w.matchConditions) {
+    const r = evalCel(c.expression, { object: a.object ?? null, oldObject: a.oldObject ?? null, request });
+    if (r.error !== undefined) return `failed to evaluate match condition "${c.name}": ${r.error}`;
+    if (r.value !== true) return false;
+  }
+  return true;
 }
 
 interface ReviewResponse {
@@ -199,7 +224,7 @@ export class WebhookAdmission {
   /** Mutating webhooks in order; the object is patched in place. */
   async mutate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
     for (const w of this.hooks("mutating")) {
-      if (!a.object || !webhookApplies(w, a)) continue;
+      if (!a.object || !webhookApplies(w, a) || !this.conditionsAllow(w, a)) continue;
       const res = await this.call(w, a);
       if (!res) continue;
       warnings.push(...(res.warnings ?? []));
@@ -221,7 +246,7 @@ export class WebhookAdmission {
 
   /** Validating webhooks (upstream calls them in parallel; any refusal refuses the request). */
   async validate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
-    const hooks = this.hooks("validating").filter((w) => webhookApplies(w, a));
+    const hooks = this.hooks("validating").filter((w) => webhookApplies(w, a) && this.conditionsAllow(w, a));
     const results = await Promise.allSettled(hooks.map((w) => this.call(w, a).then((r) => ({ w, r }))));
     for (const r of results) if (r.status === "rejected") throw r.reason;
     for (const r of results) {
@@ -280,6 +305,13 @@ export class WebhookAdmission {
     if (!res) return this.failed(w, "received invalid webhook response: response is nil");
     if (res.uid !== uid) return this.failed(w, `expected response.uid="${uid}", got "${res.uid ?? ""}"`);
     return res;
+  }
+
+  private conditionsAllow(w: Webhook, a: AdmissionAttributes): boolean {
+    const r = matchConditionsPass(w, a);
+    if (typeof r !== "string") return r;
+    this.failed(w, r);
+    return false;
   }
 
   private failed(w: Webhook, message: string): undefined {
