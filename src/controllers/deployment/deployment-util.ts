@@ -9,6 +9,9 @@ import type {
   ReplicaSet,
   ReplicaSetCondition,
 } from "./types.ts";
+import { scaledValue } from "../util/int-or-percent.ts";
+
+export { scaledValue };
 
 export const revisionAnnotation = "deployment.kubernetes.io/revision";
 export const revisionHistoryAnnotation = "deployment.kubernetes.io/revision-history";
@@ -234,16 +237,6 @@ export function setNewReplicaSetAnnotations(
 }
 
 // ---- surge and unavailability ----
-
-/** intstr.GetScaledValueFromIntOrPercent. */
-export function scaledValue(v: IntOrString | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v === "number") return v;
-  const m = /^(-?\d+)%$/.exec(v);
-  if (!m) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-  const scaled = (Number(m[1]) * total) / 100;
-  return roundUp ? Math.ceil(scaled) : Math.floor(scaled);
-}
 
 /** Resolves maxSurge (rounded up) and maxUnavailable (rounded down); never both zero. */
 export function resolveFenceposts(

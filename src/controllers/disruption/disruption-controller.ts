@@ -15,6 +15,7 @@ import { rfc3339, type Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { refFor } from "../refs.ts";
 import { ClockRequeue } from "../util/clock-requeue.ts";
+import { scaledValue } from "../util/int-or-percent.ts";
 import { getControllerOf, isPodReady, namespaceIndex, namespaceIndexer } from "../util/index.ts";
 
 type Obj = Record<string, any>;
@@ -37,13 +38,6 @@ export interface DisruptionControllerDeps {
   recorder: EventRecorder;
 }
 
-/** An int or a percentage of `total`, rounded up (GetScaledValueFromIntOrPercent). */
-function scaled(v: unknown, total: number): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "string" && /^[0-9]+%$/.test(v)) return Math.ceil((Number(v.slice(0, -1)) * total) / 100);
-  return Number(v) || 0;
-}
-
 export class DisruptionController {
   private readonly deps: DisruptionControllerDeps;
   private readonly queue = new WorkQueue();
@@ -53,6 +47,7 @@ export class DisruptionController {
     this.deps = deps;
     this.requeue = new ClockRequeue(deps.clock, this.queue);
     deps.budgets.addIndexer(namespaceIndex, namespaceIndexer);
+    deps.pods.addIndexer(namespaceIndex, namespaceIndexer);
     const budget = (b: KObject) => this.queue.add(objectKey(b));
     deps.budgets.on({ add: budget, update: budget });
     const pod = (p: KObject) => {
@@ -122,16 +117,13 @@ export class DisruptionController {
     const pdb = structuredClone(cached);
     const now = this.deps.clock.now();
     const selector = pdb.spec?.selector;
+    const sel = selector == null ? undefined : labelSelectorFromMetav1(selector);
     const pods = (
-      selector == null
-        ? []
-        : this.deps.pods
-            .list()
-            .filter(
-              (p) =>
-                p.metadata?.namespace === pdb.metadata.namespace &&
-                matches(labelSelectorFromMetav1(selector), p.metadata?.labels),
-            )
+      sel
+        ? this.deps.pods
+            .byIndex(namespaceIndex, pdb.metadata.namespace)
+            .filter((p) => matches(sel, p.metadata?.labels))
+        : []
     ) as Obj[];
     if (!pods.length)
       this.deps.recorder.event(this.asObject(pdb), "Normal", "NoPods", "No matching pods found");
@@ -161,8 +153,9 @@ export class DisruptionController {
           `Pods selected by this PodDisruptionBudget (selector: ${labelSelectorToString(labelSelectorFromMetav1(selector))}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set ".spec.minAvailable" field of the PDB to an integer value.`,
         );
       expected = [...controllers.values()].reduce((a, b) => a + b, 0);
-      if (maxUnavailable != null) desired = Math.max(0, expected - scaled(maxUnavailable, expected));
-      else desired = scaled(minAvailable ?? 0, expected);
+      if (maxUnavailable != null)
+        desired = Math.max(0, expected - scaledValue(maxUnavailable, expected, true));
+      else desired = scaledValue(minAvailable ?? 0, expected, true);
     }
     // buildDisruptedPodMap: evictions still waiting for their pod to go, for at most 2 minutes.
     const disrupted: Record<string, string> = {};

@@ -2,14 +2,11 @@
 // (pkg/controller/history/controller_history.go and the statefulset controller's getPatch).
 import type { KObject } from "../../apimachinery/meta.ts";
 import { newControllerRef } from "../util/index.ts";
-import { canonicalJson } from "../util/pod-template-hash.ts";
+import { canonicalJson, safeEncode } from "../util/pod-template-hash.ts";
 
 export const controllerRevisionHashKey = "controller.kubernetes.io/hash";
 
 type Obj = Record<string, any>;
-
-// apimachinery/pkg/util/rand SafeEncodeString alphabet.
-const alphanums = "bcdfghjklmnpqrstvwxz2456789";
 
 /** FNV-32 (not 32a) over the data, then the collision count in decimal: HashControllerRevision. */
 export function hashRevision(data: unknown, collisionCount: number | undefined): string {
@@ -22,10 +19,7 @@ export function hashRevision(data: unknown, collisionCount: number | undefined):
   };
   feed(new TextEncoder().encode(canonicalJson(data)));
   if (collisionCount !== undefined) feed(new TextEncoder().encode(String(collisionCount)));
-  const digits = String(h >>> 0);
-  let out = "";
-  for (let i = 0; i < digits.length; i++) out += alphanums[digits.charCodeAt(i) % alphanums.length];
-  return out;
+  return safeEncode(h);
 }
 
 /** getPatch: the part of the owner a revision records, as a strategic merge patch that replaces the template. */

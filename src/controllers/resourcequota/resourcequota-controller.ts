@@ -60,7 +60,8 @@ export class ResourceQuotaController {
 
   constructor(deps: ResourceQuotaControllerDeps) {
     this.deps = deps;
-    deps.quotas.addIndexer(namespaceIndex, namespaceIndexer);
+    for (const i of [deps.quotas, deps.pods, deps.services, deps.claims])
+      i.addIndexer(namespaceIndex, namespaceIndexer);
     const quota = (q: KObject) => this.queue.add(objectKey(q));
     deps.quotas.on({ add: quota, update: quota });
     const replenish = (o: KObject) => {
@@ -106,7 +107,7 @@ export class ResourceQuotaController {
         services: this.deps.services,
         persistentvolumeclaims: this.deps.claims,
       }[resource];
-      if (inf) return inf.list().filter((o) => o.metadata?.namespace === namespace) as Obj[];
+      if (inf) return inf.byIndex(namespaceIndex, namespace) as Obj[];
     }
     return (await this.deps.client.list(refFor(group, resource), namespace)).items as Obj[];
   }

@@ -4,6 +4,7 @@
 // not at the update revision from the highest ordinal down to the partition.
 import { StatusError } from "../../apimachinery/status-error.ts";
 import { revisionTemplate } from "../history/controller-history.ts";
+import { scaledValue } from "../util/int-or-percent.ts";
 import {
   getOrdinal,
   getPodRevision,
@@ -64,13 +65,6 @@ export function applyRevision(set: Obj, revision: Obj): Obj {
 function partition(set: Obj): number | undefined {
   const ru = set.spec?.updateStrategy?.rollingUpdate;
   return ru ? (ru.partition ?? 0) : undefined;
-}
-
-/** resolves an int-or-percent against a total, rounding up (intstr.GetScaledValueFromIntOrPercent). */
-function scaled(v: unknown, total: number): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "string" && /^[0-9]+%$/.test(v)) return Math.ceil((Number(v.slice(0, -1)) * total) / 100);
-  return 1;
 }
 
 export async function updateStatefulSet(
@@ -230,7 +224,7 @@ export async function updateStatefulSet(
     }
     return result();
   }
-  const maxUnavailable = Math.max(1, scaled(maxUnavailableSpec, wanted));
+  const maxUnavailable = Math.max(1, scaledValue(maxUnavailableSpec, wanted, true));
   let unavailable = 0;
   for (const pod of replicas) if (!isHealthy(pod)) unavailable++;
   if (unavailable >= maxUnavailable) return result();

@@ -51,7 +51,12 @@ export function computeHash(template: PodTemplate | undefined, collisionCount?: 
     new DataView(bytes.buffer).setUint32(0, collisionCount >>> 0, true);
     h = fnv32a(bytes, h);
   }
-  const digits = String(h);
+  return safeEncode(h);
+}
+
+/** rand.SafeEncodeString of a hash's decimal digits. */
+export function safeEncode(hash: number): string {
+  const digits = String(hash >>> 0);
   let out = "";
   for (let i = 0; i < digits.length; i++) out += alphanums[digits.charCodeAt(i) % alphanums.length];
   return out;

@@ -15,16 +15,18 @@ type Obj = Record<string, any>;
 const claimsRef = refFor("", "persistentvolumeclaims");
 const volumesRef = refFor("", "persistentvolumes");
 
-/** The claims a pod mounts (by name; an ephemeral volume's claim is POD-VOLUME). */
-export function podClaimNames(pod: Obj): string[] {
-  return ((pod.spec?.volumes ?? []) as Obj[]).flatMap((v) =>
+/** The claims a pod mounts; an ephemeral volume's claim is POD-VOLUME. */
+export function podClaims(pod: Obj): Array<{ name: string; ephemeral: boolean }> {
+  return ((pod.spec?.volumes ?? []) as Obj[]).flatMap((v): Array<{ name: string; ephemeral: boolean }> =>
     v.persistentVolumeClaim?.claimName
-      ? [v.persistentVolumeClaim.claimName as string]
+      ? [{ name: String(v.persistentVolumeClaim.claimName), ephemeral: false }]
       : v.ephemeral
-        ? [`${pod.metadata?.name}-${v.name}`]
+        ? [{ name: `${pod.metadata?.name}-${v.name}`, ephemeral: true }]
         : [],
   );
 }
+
+export const podClaimNames = (pod: Obj): string[] => podClaims(pod).map((c) => c.name);
 
 const terminated = (pod: Obj) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 

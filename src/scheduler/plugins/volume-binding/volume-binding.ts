@@ -12,6 +12,7 @@ import {
   findMatchingVolume,
   volumeNodeMatches,
 } from "../../../controllers/volume/volume-match.ts";
+import { podClaims } from "../../../controllers/volume/volume-protection.ts";
 import type { NodeInfo } from "../../node-info.ts";
 import type { PodInfo } from "../../pod-info.ts";
 import { status, type CycleState, type FilterPlugin, type Status } from "../../types.ts";
@@ -33,17 +34,6 @@ export interface VolumeBindingDeps {
   claims: SharedInformer;
   volumes: SharedInformer;
   classes: SharedInformer;
-}
-
-/** The claims a pod mounts, with an ephemeral volume's claim named POD-VOLUME. */
-function podClaims(pod: Obj): Array<{ name: string; ephemeral: boolean }> {
-  return ((pod.spec?.volumes ?? []) as Obj[]).flatMap((v): Array<{ name: string; ephemeral: boolean }> =>
-    v.persistentVolumeClaim?.claimName
-      ? [{ name: String(v.persistentVolumeClaim.claimName), ephemeral: false }]
-      : v.ephemeral
-        ? [{ name: `${pod.metadata?.name}-${v.name}`, ephemeral: true }]
-        : [],
-  );
 }
 
 export class VolumeBinding implements FilterPlugin {
