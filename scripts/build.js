@@ -21,7 +21,7 @@ const walk = (dir) =>
     e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
   );
 for (const file of walk(join(root, "src"))) {
-  if (file.endsWith(".proto")) {
+  if (file.endsWith(".proto") || file.endsWith("/descriptors.json")) {
     const target = join(root, "dist", file.slice(join(root, "src").length));
     cpSync(file, target);
   }

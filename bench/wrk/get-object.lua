@@ -1,6 +1,6 @@
 -- GETs objects l-0 .. l-99 under SKIFF_PATH in turn.
 local counter = 0
-wrk.headers["Accept"] = "application/json"
+wrk.headers["Accept"] = os.getenv("SKIFF_ACCEPT") or "application/json"
 wrk.headers["User-Agent"] = "skiff-bench/1.0"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("SKIFF_TOKEN")
 request = function()

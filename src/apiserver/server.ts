@@ -31,7 +31,8 @@ import {
   findServed,
 } from "./discovery.ts";
 import { readBody } from "./http/body.ts";
-import { negotiateOutput, parseMediaTypes } from "./http/negotiate.ts";
+import { negotiateOutput, parseMediaTypes, prefersProtobuf, PROTOBUF } from "./http/negotiate.ts";
+import { protobufMessageOf } from "./protobuf/encode.ts";
 import { parseRequestInfo, type RequestInfo, type ResourceRequest } from "./http/request-info.ts";
 import { admitCreate, admitIngressClass } from "./admission.ts";
 import { admitLimits } from "./admission-limits.ts";
@@ -84,7 +85,7 @@ import type { UserInfo } from "./registry/strategy.ts";
 import { WatchBroadcaster } from "./watch/broadcaster.ts";
 import { NamespaceCache } from "./namespace-cache.ts";
 import { MeasuredStore } from "../storage/measured-store.ts";
-import { resources } from "../api/resources.ts";
+import { apiVersionOf, resources } from "../api/resources.ts";
 import { ServiceAllocator } from "./allocators/index.ts";
 import { fieldManagerOf } from "./http/field-manager.ts";
 import { checkQueryParams } from "./http/query-params.ts";
@@ -667,8 +668,10 @@ export class ApiServer {
   }
 
   private fail(res: ServeSink, e: unknown, req: ApiRequest): void {
+    // A refused Accept is answered in JSON, as upstream's negotiation falls back to it.
+    const protobuf = prefersProtobuf(req.headers.accept) && !(isStatusError(e) && e.code === 406);
     if (isStatusError(e)) {
-      writeStatus(res, e);
+      writeStatus(res, e, undefined, protobuf);
       return;
     }
     this.deps.logger.error("request failed", {
@@ -676,7 +679,7 @@ export class ApiServer {
       url: req.url,
       error: (e as Error)?.stack ?? String(e),
     });
-    writeStatus(res, internal((e as Error)?.message ?? String(e)));
+    writeStatus(res, internal((e as Error)?.message ?? String(e)), undefined, protobuf);
   }
 
   private async servePublic(path: string, url: string, res: ServeSink): Promise<void> {
@@ -825,7 +828,11 @@ export class ApiServer {
       served,
       req: info,
       query,
-      output: negotiateOutput(req.headers.accept),
+      output: negotiateOutput(
+        req.headers.accept,
+        req.headers.accept?.includes(PROTOBUF) === true &&
+          protobufMessageOf(apiVersionOf(served.group, served.version), served.info.kind) !== undefined,
+      ),
       ctx: {
         user,
         now: this.deps.clock.now(),

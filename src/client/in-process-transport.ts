@@ -35,8 +35,10 @@ class InProcessResponse implements ServeSink, AsyncIterable<string | WatchEventC
 
   flushHeaders(): void {}
 
-  write(chunk: string): boolean {
+  write(chunk: string | Uint8Array): boolean {
     if (this.closed) return false;
+    // In-process callers ask only for JSON; bytes would be a protobuf body, kept as text.
+    if (typeof chunk !== "string") chunk = Buffer.from(chunk).toString("utf8");
     if (!this.headersSent) this.writeHead(this.statusCode);
     this.chunks.push(chunk);
     this.writableLength += chunk.length;

@@ -6,7 +6,18 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** The body as received, for binary (protobuf) answers. */
+  bytes: Buffer;
   json(): any;
+}
+
+/** A response read as it streams (watches). */
+export interface StreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Exactly n bytes, waiting for them to arrive. */
+  read(n: number): Promise<Buffer>;
+  close(): void;
 }
 
 /** Plain HTTPS requests with the admin credentials from a kubeconfig, for wire-level checks. */
@@ -59,11 +70,13 @@ export class Api {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
-            const text = Buffer.concat(chunks).toString();
+            const bytes = Buffer.concat(chunks);
+            const text = bytes.toString();
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
               text,
+              bytes,
               json: () => JSON.parse(text),
             });
           });
@@ -71,6 +84,46 @@ export class Api {
       );
       req.on("error", reject);
       req.end(data);
+    });
+  }
+
+  /** A GET whose body is read incrementally. */
+  stream(path: string, headers: Record<string, string> = {}): Promise<StreamResponse> {
+    const u = new URL(path, this.server);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname + u.search,
+          method: "GET",
+          headers: { Accept: "application/json", ...headers },
+          ca: this.ca,
+          cert: this.cert,
+          key: this.key,
+        },
+        (res) => {
+          let buffered = Buffer.alloc(0);
+          let wake: (() => void) | undefined;
+          res.on("data", (c: Buffer) => {
+            buffered = Buffer.concat([buffered, c]);
+            wake?.();
+          });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            read: async (n) => {
+              while (buffered.length < n) await new Promise<void>((r) => (wake = r));
+              const out = buffered.subarray(0, n);
+              buffered = buffered.subarray(n);
+              return out;
+            },
+            close: () => req.destroy(),
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end();
     });
   }
 }

@@ -5,6 +5,8 @@ import { fromStorageVersion, storageGroupVersion } from "../../api/conversion/in
 import { printerFor } from "../../api/tables/index.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
 import type { Status, StatusError } from "../../apimachinery/status-error.ts";
+import { encodeProtobufObject } from "../protobuf/encode.ts";
+import { PROTOBUF } from "../http/negotiate.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 
 /** The stored object as the client asked for it (its group/version). */
@@ -19,13 +21,28 @@ export function warningHeader(warnings: string[]): string[] {
   return warnings.map((w) => `299 - ${JSON.stringify(w)}`);
 }
 
+/** Whether the scope's response is Kubernetes protobuf. */
+export function wantsProtobuf(scope: RequestScope | undefined): boolean {
+  const out = scope?.output;
+  return (out?.kind === "object" || out?.kind === "partial") && out.protobuf === true;
+}
+
+/**
+ * Writes a response body: as JSON (or YAML), or as protobuf when the client asked for it and the
+ * body's kind has a protobuf message (`protobuf` forces the choice where there is no scope).
+ */
 export function writeJson(
   res: ResponseSink,
   code: number,
   body: unknown,
   scope?: RequestScope,
   yaml = false,
+  protobuf = wantsProtobuf(scope),
 ): void {
+  if (protobuf && typeof body === "object" && body !== null) {
+    const bytes = encodeProtobufObject(body as Record<string, unknown>);
+    if (bytes) return writeBinary(res, code, bytes, scope);
+  }
   const text = yaml ? toYaml(body) : JSON.stringify(body);
   const headers: Record<string, string | number | string[]> = {
     "Content-Type": yaml ? "application/yaml" : "application/json",
@@ -37,9 +54,20 @@ export function writeJson(
   res.end(text);
 }
 
+function writeBinary(res: ResponseSink, code: number, bytes: Uint8Array, scope?: RequestScope): void {
+  const headers: Record<string, string | number | string[]> = {
+    "Content-Type": PROTOBUF,
+    "Cache-Control": "no-cache, private",
+    "Content-Length": bytes.length,
+  };
+  if (scope?.ctx.warnings.length) headers["Warning"] = warningHeader(scope.ctx.warnings);
+  res.writeHead(code, headers);
+  res.end(bytes);
+}
+
 /** Whether the response is exactly the stored form: plain JSON in the storage version. */
 export function wantsStoredForm(scope: RequestScope): boolean {
-  if (scope.output.kind !== "object" || scope.output.yaml) return false;
+  if (scope.output.kind !== "object" || scope.output.yaml || scope.output.protobuf) return false;
   const stored = storageGroupVersion(scope.info);
   return scope.served.group === stored.group && scope.served.version === stored.version;
 }
@@ -55,12 +83,17 @@ export function writeText(res: ResponseSink, code: number, text: string, scope?:
   res.end(text);
 }
 
-export function writeStatus(res: ResponseSink, err: StatusError, scope?: RequestScope): void {
+export function writeStatus(
+  res: ResponseSink,
+  err: StatusError,
+  scope?: RequestScope,
+  protobuf = wantsProtobuf(scope),
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  writeJson(res, err.code, err.toStatus(), scope);
+  writeJson(res, err.code, err.toStatus(), scope, false, protobuf);
 }
 
 export function partialMetadata(version: string, obj: KObject): KObject {

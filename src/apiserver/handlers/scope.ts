@@ -18,7 +18,7 @@ export interface RequestScope {
 /** The part of node's ServerResponse the handlers use, so an in-process transport can stand in. */
 export interface ResponseSink {
   writeHead(status: number, headers: Record<string, string | number | string[]>): unknown;
-  write(chunk: string): boolean;
+  write(chunk: string | Uint8Array): boolean;
   end(chunk?: string | Uint8Array): unknown;
   on(event: "close" | "drain", cb: () => void): unknown;
   readonly writableLength: number;

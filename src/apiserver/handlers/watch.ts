@@ -4,7 +4,8 @@ import { badRequest, expired, StatusError } from "../../apimachinery/status-erro
 import { StorageError } from "../../storage/types.ts";
 import type { CachedEvent, WatchBroadcaster } from "../watch/broadcaster.ts";
 import type { Registry } from "../registry/registry.ts";
-import { renderObject, tableOf } from "./encode.ts";
+import { renderObject, tableOf, wantsProtobuf } from "./encode.ts";
+import { encodeProtobufObject, encodeWatchFrame, PROTOBUF_WATCH_CONTENT_TYPE } from "../protobuf/encode.ts";
 import type { RequestScope, ResponseSink } from "./scope.ts";
 import { selectionFilter } from "./selection.ts";
 import { parseGoBool, queryFlag } from "../../util/go-bool.ts";
@@ -59,8 +60,9 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
     startRevision = Number(rvParam);
   }
 
+  const protobuf = wantsProtobuf(scope);
   res.writeHead(200, {
-    "Content-Type": "application/json",
+    "Content-Type": protobuf ? PROTOBUF_WATCH_CONTENT_TYPE : "application/json",
     "Cache-Control": "no-cache, private",
     "Transfer-Encoding": "chunked",
   });
@@ -71,7 +73,22 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
   let lastRevision = startRevision;
   const flavor = `${scope.served.group}/${scope.served.version}`;
   const maxBuffered = deps.maxBufferedBytes ?? 64 * 1024 * 1024;
-  const line = (type: EventType, obj: KObject, cached?: CachedEvent): string => {
+  // Upstream's protobuf watch: each event a length-prefixed WatchEvent holding the object.
+  const frame = (type: EventType, body: unknown): Uint8Array => {
+    const object = encodeProtobufObject(body as Record<string, unknown>) ?? new Uint8Array();
+    return encodeWatchFrame(type, object);
+  };
+  const line = (type: EventType, obj: KObject, cached?: CachedEvent): string | Uint8Array => {
+    if (protobuf) {
+      if (!cached) return frame(type, renderObject(scope, obj));
+      const key = `${type}:${scope.output.kind}:pb:${flavor}`;
+      let hit = cached.frames?.get(key);
+      if (!hit) {
+        hit = frame(type, renderObject(scope, obj));
+        (cached.frames ??= new Map()).set(key, hit);
+      }
+      return hit;
+    }
     if (scope.output.kind === "table") {
       const table = tableOf(
         scope,
@@ -102,12 +119,12 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
     deps.onWatchEnd?.();
     res.end();
   };
-  const send = (text: string) => {
+  const send = (text: string | Uint8Array) => {
     if (ended) return;
     res.write(text);
     if (res.writableLength > maxBuffered) finish();
   };
-  const objectSink = scope.output.kind === "table" ? undefined : res.writeEvent?.bind(res);
+  const objectSink = scope.output.kind === "table" || protobuf ? undefined : res.writeEvent?.bind(res);
   const emit = (type: EventType, obj: KObject, cached?: CachedEvent) => {
     if (!objectSink) return send(line(type, obj, cached));
     if (ended) return;
@@ -127,7 +144,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
       metadata: { resourceVersion: String(Math.max(lastRevision, deps.broadcaster.revision)) },
     };
     if (extra) obj.metadata!.annotations = extra;
-    send(`{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
+    send(protobuf ? frame("BOOKMARK", obj) : `{"type":"BOOKMARK","object":${JSON.stringify(obj)}}\n`);
   };
   res.on("close", finish);
   const timeout = setTimeout(() => {
@@ -168,7 +185,7 @@ export async function handleWatch(deps: WatchDeps, scope: RequestScope, res: Res
           const status = expired(
             `too old resource version: ${startRevision} (${err.compactedRevision ?? 0})`,
           ).toStatus();
-          send(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+          send(protobuf ? frame("ERROR", status) : `{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
         }
         finish();
       },

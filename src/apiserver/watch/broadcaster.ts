@@ -18,6 +18,8 @@ export interface CachedEvent {
   encoded?: Map<string, string>;
   /** Rendered objects by response flavour, for in-process watchers (shared: never mutated). */
   rendered?: Map<string, unknown>;
+  /** Protobuf watch frames of this event, by the same kind of key. */
+  frames?: Map<string, Uint8Array>;
 }
 
 export interface Subscriber {
