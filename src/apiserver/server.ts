@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AddressInfo } from "node:net";
 import type { GroupVersion, ServedResource } from "../api/resources.ts";
 import { CustomResources } from "./crd/custom-resources.ts";
-import { WebhookAdmission } from "./webhooks/webhook-admission.ts";
+import { WebhookAdmission, type AdmissionAttributes, type Operation } from "./webhooks/webhook-admission.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
   internal,
@@ -145,6 +145,18 @@ const storageClasses = resources.find(
 )!;
 const isServices = (scope: RequestScope) => scope.info.group === "" && scope.info.resource === "services";
 
+/** The options object an AdmissionReview carries: the request's Create/Update/DeleteOptions. */
+function optionsOf(operation: Operation, scope: RequestScope): Record<string, unknown> | undefined {
+  const kind = { CREATE: "CreateOptions", UPDATE: "UpdateOptions", DELETE: "DeleteOptions" }[
+    operation as "CREATE"
+  ];
+  if (!kind) return undefined;
+  const options: Record<string, unknown> = { kind, apiVersion: "meta.k8s.io/v1" };
+  if (scope.ctx.dryRun) options.dryRun = ["All"];
+  if (operation !== "DELETE" && scope.ctx.fieldManager) options.fieldManager = scope.ctx.fieldManager;
+  return options;
+}
+
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
 /** Paths upstream serves with a trailing slash too (the Python client asks for these). */
@@ -251,7 +263,7 @@ export class ApiServer {
         const ns = scope.req.namespace;
         if (scope.info.group === "" && !scope.req.subresource && this.limitRangeCache.has(ns))
           await admitLimits(this.registry.get("", "limitranges")!, scope.info.resource, ns, obj);
-        await this.admitWithWebhooks(scope, "CREATE", obj, undefined);
+        await this.mutatingWebhooks(scope, "CREATE", obj, undefined);
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
         if (scope.info.group === "networking.k8s.io" && scope.info.resource === "ingresses")
           await admitIngressClass(this.registry.for(ingressClasses), obj);
@@ -285,7 +297,8 @@ export class ApiServer {
           );
       },
       admitUpdate: async (scope, obj, old) => {
-        await this.admitWithWebhooks(scope, "UPDATE", obj, old);
+        await this.mutatingWebhooks(scope, "UPDATE", obj, old);
+        if (scope.req.subresource) return;
         if (isServices(scope)) await this.allocate(scope, obj, old);
         if (
           scope.info.group === "" &&
@@ -297,7 +310,14 @@ export class ApiServer {
       admitDelete: async (scope, load) => {
         if (this.webhooks.empty) return;
         const old = await load();
-        if (old) await this.admitWithWebhooks(scope, "DELETE", undefined, old);
+        if (!old) return;
+        await this.mutatingWebhooks(scope, "DELETE", undefined, old);
+        await this.validatingWebhooks(scope, "DELETE", undefined, old);
+      },
+      admitScale: async (scope, scale, old) => {
+        const kind = { group: "autoscaling", version: "v1", kind: "Scale" };
+        await this.mutatingWebhooks(scope, "UPDATE", scale, old, { objectKind: kind });
+        await this.validatingWebhooks(scope, "UPDATE", scale, old, { objectKind: kind });
       },
       released: (scope, obj) => {
         if (isServices(scope)) this.allocator.release(obj);
@@ -359,17 +379,18 @@ export class ApiServer {
     return bound;
   }
 
-  /** Mutating, then validating admission webhooks for a create or a main-resource update. */
-  private async admitWithWebhooks(
+  /** What admission webhooks are told about a request, or undefined when none can apply. */
+  private async webhookAttrs(
     scope: RequestScope,
-    operation: "CREATE" | "UPDATE" | "DELETE",
+    operation: Operation,
     obj: KObject | undefined,
     old: KObject | undefined,
-  ): Promise<void> {
+    extra: Partial<AdmissionAttributes> = {},
+  ): Promise<AdmissionAttributes | undefined> {
     // Webhook configurations are never sent to webhooks, so that a broken one can be fixed.
-    if (this.webhooks.empty || scope.info.group === "admissionregistration.k8s.io") return;
+    if (this.webhooks.empty || scope.info.group === "admissionregistration.k8s.io") return undefined;
     const ns = scope.info.namespaced ? scope.req.namespace : "";
-    const attrs = {
+    return {
       operation,
       group: scope.served.group,
       version: scope.served.version,
@@ -384,9 +405,33 @@ export class ApiServer {
       user: scope.ctx.user,
       dryRun: scope.ctx.dryRun,
       namespaceLabels: ns ? (await this.namespaces.get(ns))?.metadata?.labels : undefined,
+      options: optionsOf(operation, scope),
+      ...extra,
     };
-    await this.webhooks.mutate(attrs, scope.ctx.warnings);
-    await this.webhooks.validate(attrs, scope.ctx.warnings);
+  }
+
+  /** Mutating admission webhooks, before the object's own validation. */
+  private async mutatingWebhooks(
+    scope: RequestScope,
+    operation: Operation,
+    obj: KObject | undefined,
+    old: KObject | undefined,
+    extra?: Partial<AdmissionAttributes>,
+  ): Promise<void> {
+    const attrs = await this.webhookAttrs(scope, operation, obj, old, extra);
+    if (attrs) await this.webhooks.mutate(attrs, scope.ctx.warnings);
+  }
+
+  /** Validating admission webhooks, after the object's own validation, before it is stored. */
+  private async validatingWebhooks(
+    scope: RequestScope,
+    operation: Operation,
+    obj: KObject | undefined,
+    old: KObject | undefined,
+    extra?: Partial<AdmissionAttributes>,
+  ): Promise<void> {
+    const attrs = await this.webhookAttrs(scope, operation, obj, old, extra);
+    if (attrs) await this.webhooks.validate(attrs, scope.ctx.warnings);
   }
 
   /** Built-in and custom group-versions, as discovery lists them and requests are routed by. */
@@ -484,7 +529,34 @@ export class ApiServer {
         new StatusError(400, "BadRequest", "this resource cannot be upgraded").toStatus(),
       );
     const started = performance.now();
-    await handlePodConnect({ registry: this.registry, kubelets: this.kubelets }, req, socket, head);
+    const admitConnect = async (namespace: string, name: string, subresource: string, options: KObject) => {
+      if (this.webhooks.empty) return;
+      const attrs: AdmissionAttributes = {
+        operation: "CONNECT",
+        group: "",
+        version: "v1",
+        resource: "pods",
+        subresource,
+        kind: "Pod",
+        objectKind: { group: "", version: "v1", kind: String(options.kind) },
+        namespaced: true,
+        namespace,
+        name,
+        object: options,
+        user,
+        dryRun: false,
+        namespaceLabels: (await this.namespaces.get(namespace))?.metadata?.labels,
+      };
+      const warnings: string[] = [];
+      await this.webhooks.mutate(attrs, warnings);
+      await this.webhooks.validate(attrs, warnings);
+    };
+    await handlePodConnect(
+      { registry: this.registry, kubelets: this.kubelets, admitConnect },
+      req,
+      socket,
+      head,
+    );
     this.deps.logger.debug("stream opened", {
       path,
       user: user.name,
@@ -849,6 +921,9 @@ export class ApiServer {
       headers: req.headers,
       body,
     };
+    if (!this.webhooks.empty && (!info.subresource || info.subresource === "status"))
+      scope.ctx.validateAdmission = (obj, old) =>
+        this.validatingWebhooks(scope, old ? "UPDATE" : "CREATE", obj, old);
     if (node !== undefined) await this.nodeRestriction.admit(node, info, decodedBody(scope));
     await this.dispatch(scope, served, res);
   }

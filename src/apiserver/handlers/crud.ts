@@ -46,8 +46,10 @@ export interface CrudDeps {
   registry: Registry;
   /** Called before a create is stored, after validation (admission plugins). */
   admitCreate(scope: RequestScope, obj: KObject): Promise<void>;
-  /** Called for main-resource updates before validation (e.g. service IP and port allocation). */
+  /** Called for main-resource and status updates before validation (mutating admission). */
   admitUpdate?(scope: RequestScope, obj: KObject, old: KObject): Promise<void>;
+  /** Called for a scale subresource write with the new and old Scale objects. */
+  admitScale?(scope: RequestScope, scale: KObject, old: KObject): Promise<void>;
   /** Called before a delete with a way to read the object (admission webhooks for DELETE). */
   admitDelete?(scope: RequestScope, load: () => Promise<KObject | undefined>): Promise<void>;
   /** An admitted object was not stored, or was deleted: give back what admission reserved for it. */
@@ -144,7 +146,7 @@ export async function handleUpdate(deps: CrudDeps, scope: RequestScope, res: Res
     scope.ctx,
     async (current) => {
       if (!current) await deps.admitCreate(scope, incoming);
-      if (current && !sub) {
+      if (current && (!sub || sub === "status")) {
         const next = structuredClone(incoming);
         await deps.admitUpdate?.(scope, next, current);
         return next;
@@ -239,7 +241,7 @@ export async function handlePatch(deps: CrudDeps, scope: RequestScope, res: Resp
       const stored = toStorageVersion(scope.info, scope.served.group, scope.served.version, obj);
       applyDefaults(scope.info.group, scope.info.kind, stored);
       if (!current) await deps.admitCreate(scope, stored);
-      else if (!sub) await deps.admitUpdate?.(scope, stored, current);
+      else if (!sub || sub === "status") await deps.admitUpdate?.(scope, stored, current);
       return stored;
     },
     { subresource: sub === "status" ? "status" : undefined, createIfMissing: type === "apply", pinned },

@@ -95,7 +95,9 @@ export async function handleEviction(deps: CrudDeps, scope: RequestScope, res: R
       status.disruptedPods = { ...status.disruptedPods, [name]: rfc3339(scope.ctx.now) };
       return pdb as KObject;
     },
-    { subresource: "status" },
+    // Concurrent evictions (drain evicts in parallel) retry on a conflict, as upstream's
+    // RetryOnConflict does, instead of failing with the read version they carried.
+    { subresource: "status", pinned: false },
   );
   return evict();
 }

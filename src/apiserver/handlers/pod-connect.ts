@@ -9,6 +9,36 @@ import type { Registry } from "../registry/registry.ts";
 export interface PodConnectDeps {
   registry: Registry;
   kubelets: KubeletConnections;
+  /** CONNECT admission (webhooks) with the request's options object; a refusal throws. */
+  admitConnect?(namespace: string, name: string, subresource: string, options: KObject): Promise<void>;
+}
+
+const optionKinds = {
+  exec: "PodExecOptions",
+  attach: "PodAttachOptions",
+  portforward: "PodPortForwardOptions",
+};
+
+/** The options object a CONNECT is admitted with, as the query parameters decode into it. */
+export function connectOptions(what: "exec" | "attach" | "portforward", q: URLSearchParams): KObject {
+  const o: Record<string, unknown> = { kind: optionKinds[what], apiVersion: "v1" };
+  if (what === "portforward") {
+    const ports = q
+      .getAll("ports")
+      .flatMap((p) => p.split(","))
+      .map(Number)
+      .filter(Number.isInteger);
+    if (ports.length) o.ports = ports;
+    return o as KObject;
+  }
+  for (const f of ["stdin", "stdout", "stderr", "tty"]) {
+    const v = q.get(f);
+    if (v !== null && v !== "0" && v.toLowerCase() !== "false") o[f] = true;
+  }
+  const container = q.get("container");
+  if (container) o.container = container;
+  if (what === "exec") o.command = q.getAll("command");
+  return o as KObject;
 }
 
 const connectPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
@@ -52,8 +82,13 @@ export async function handlePodConnect(
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "https://local");
   const m = connectPath.exec(url.pathname)!;
-  const [namespace, name, what] = [decodeURIComponent(m[1]), decodeURIComponent(m[2]), m[3]];
+  const [namespace, name, what] = [
+    decodeURIComponent(m[1]),
+    decodeURIComponent(m[2]),
+    m[3] as "exec" | "attach" | "portforward",
+  ];
   try {
+    await deps.admitConnect?.(namespace, name, what, connectOptions(what, url.searchParams));
     const pods = deps.registry.get("", "pods")!;
     let pod: KObject;
     try {

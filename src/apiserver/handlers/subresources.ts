@@ -88,7 +88,7 @@ export async function handleScale(deps: CrudDeps, scope: RequestScope, res: Resp
     namespace,
     name,
     scope.ctx,
-    (current) => {
+    async (current) => {
       if (!current) throw notFound({ group: scope.info.group, resource: scope.info.resource }, name);
       const before = scaleOf(scope, current);
       let scale: any;
@@ -102,6 +102,7 @@ export async function handleScale(deps: CrudDeps, scope: RequestScope, res: Resp
         else throw badRequest(`unsupported patch type for scale: ${ct}`);
       }
       if (typeof scale !== "object" || scale === null) throw badRequest("the body must be a Scale object");
+      await deps.admitScale?.(scope, scale, before);
       const replicas = scale.spec?.replicas;
       if (!Number.isInteger(replicas) || replicas < 0) {
         throw invalid("autoscaling", "Scale", name, [

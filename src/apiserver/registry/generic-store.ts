@@ -241,6 +241,7 @@ export class GenericStore {
     obj = this.recordManager(undefined, obj, ctx);
     meta = metaOf(obj);
     this.check(obj, this.strategy.validateCreate?.(obj) ?? []);
+    await ctx.validateAdmission?.(obj, undefined);
     if (ctx.dryRun) return obj;
     try {
       const text = encode(obj);
@@ -303,6 +304,7 @@ export class GenericStore {
         throw conflict(this.qr, name, OPTIMISTIC_LOCK_MESSAGE);
       }
       const updated = this.prepareUpdate(next, current, ctx, opts.subresource, opts.managedSubresource);
+      await ctx.validateAdmission?.(updated, current);
       if (this.shouldDeleteDuringUpdate(updated)) {
         if (ctx.dryRun) return { object: updated, created: false };
         try {

@@ -20,6 +20,11 @@ export interface RequestContext {
   applied?: boolean;
   /** A check of the object about to be written (create or main-resource update) that may refuse it. */
   admitObject?: (obj: KObject, old: KObject | undefined) => void;
+  /**
+   * Validating admission (webhooks): the object has passed its own validation and is about to be
+   * written (create, main-resource or status update); a refusal throws.
+   */
+  validateAdmission?: (obj: KObject, old: KObject | undefined) => Promise<void>;
 }
 
 /**

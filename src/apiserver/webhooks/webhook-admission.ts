@@ -42,6 +42,7 @@ export interface Webhook {
   timeoutSeconds?: number;
   sideEffects?: string;
   admissionReviewVersions?: string[];
+  reinvocationPolicy?: "Never" | "IfNeeded";
 }
 
 export interface AdmissionAttributes {
@@ -60,6 +61,10 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** The labels of the request's namespace, for namespaceSelector. */
   namespaceLabels?: Record<string, string>;
+  /** The kind of `object` when it is not the resource's own (a Scale, PodExecOptions). */
+  objectKind?: { group: string; version: string; kind: string };
+  /** The request's options object (CreateOptions, UpdateOptions, DeleteOptions, …). */
+  options?: Record<string, unknown>;
 }
 
 const PREFIXES = {
@@ -140,11 +145,23 @@ interface ReviewResponse {
   warnings?: string[];
 }
 
-function post(url: URL, body: string, ca: string | undefined, timeoutMs: number): Promise<string> {
+/** Where a call goes: the URL named in errors, and the address dialled (a service's endpoint). */
+interface Target {
+  url: URL;
+  /** The URL as errors print it: a service's DNS name with its port, and the timeout. */
+  display: string;
+  dial?: { host: string; port: number; servername: string };
+}
+
+function post(target: Target, body: string, ca: string | undefined, timeoutMs: number): Promise<string> {
+  const { url, dial } = target;
   return new Promise((resolve, reject) => {
     const req = request(
-      url,
       {
+        ...(dial
+          ? { host: dial.host, port: dial.port, servername: dial.servername }
+          : { hostname: url.hostname.replace(/^\[|\]$/g, ""), port: url.port || 443 }),
+        path: url.pathname + url.search,
         method: "POST",
         headers: {
           "Content-Type": "application/json",
@@ -221,27 +238,44 @@ export class WebhookAdmission {
     return [...this.configs[kind].entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([, w]) => w);
   }
 
-  /** Mutating webhooks in order; the object is patched in place. */
+  /**
+   * Mutating webhooks in order; the object is patched in place. A webhook with
+   * reinvocationPolicy IfNeeded is called once more if a later webhook changed the object after
+   * its call (upstream's reinvocation: at most one more round).
+   */
   async mutate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
-    for (const w of this.hooks("mutating")) {
+    const after = new Map<Webhook, string>();
+    const hooks = this.hooks("mutating");
+    for (const w of hooks) {
       if (!a.object || !webhookApplies(w, a) || !this.conditionsAllow(w, a)) continue;
-      const res = await this.call(w, a);
-      if (!res) continue;
-      warnings.push(...(res.warnings ?? []));
-      if (!res.allowed) throw denied(w, res);
-      if (res.patch) {
-        if (res.patchType !== "JSONPatch")
-          throw internal(w, `unsupported patch type "${res.patchType ?? ""}"`);
-        let patched: unknown;
-        try {
-          patched = applyJsonPatch(a.object, JSON.parse(Buffer.from(res.patch, "base64").toString("utf8")));
-        } catch (e) {
-          throw internal(w, `the patch could not be applied: ${(e as Error).message}`);
-        }
-        for (const k of Object.keys(a.object)) delete (a.object as Record<string, unknown>)[k];
-        Object.assign(a.object, patched);
-      }
+      await this.mutateOnce(w, a, warnings);
+      if (w.reinvocationPolicy === "IfNeeded") after.set(w, JSON.stringify(a.object));
     }
+    if (!after.size || !a.object) return;
+    const final = JSON.stringify(a.object);
+    for (const w of hooks) {
+      const seen = after.get(w);
+      if (seen === undefined || seen === final) continue;
+      if (!webhookApplies(w, a) || !this.conditionsAllow(w, a)) continue;
+      await this.mutateOnce(w, a, warnings);
+    }
+  }
+
+  private async mutateOnce(w: Webhook, a: AdmissionAttributes, warnings: string[]): Promise<void> {
+    const res = await this.call(w, a);
+    if (!res || !a.object) return;
+    warnings.push(...(res.warnings ?? []));
+    if (!res.allowed) throw denied(w, res);
+    if (!res.patch) return;
+    if (res.patchType !== "JSONPatch") throw internal(w, `unsupported patch type "${res.patchType ?? ""}"`);
+    let patched: unknown;
+    try {
+      patched = applyJsonPatch(a.object, JSON.parse(Buffer.from(res.patch, "base64").toString("utf8")));
+    } catch (e) {
+      throw internal(w, `the patch could not be applied: ${(e as Error).message}`);
+    }
+    for (const k of Object.keys(a.object)) delete (a.object as Record<string, unknown>)[k];
+    Object.assign(a.object, patched);
   }
 
   /** Validating webhooks (upstream calls them in parallel; any refusal refuses the request). */
@@ -260,22 +294,21 @@ export class WebhookAdmission {
   private async call(w: Webhook, a: AdmissionAttributes): Promise<ReviewResponse | undefined> {
     const uid = randomUUID();
     const timeoutMs = (w.timeoutSeconds ?? 10) * 1000;
-    let url: URL;
+    let target: Target;
     try {
-      url = this.urlOf(w);
+      target = await this.targetOf(w);
     } catch (e) {
       return this.failed(w, (e as Error).message);
     }
-    url.searchParams.set("timeout", `${w.timeoutSeconds ?? 10}s`);
     const review = {
       kind: "AdmissionReview",
       apiVersion: "admission.k8s.io/v1",
       request: {
         uid,
-        kind: { group: a.group, version: a.version, kind: a.kind },
+        kind: a.objectKind ?? { group: a.group, version: a.version, kind: a.kind },
         resource: { group: a.group, version: a.version, resource: a.resource },
         ...(a.subresource ? { subResource: a.subresource } : {}),
-        requestKind: { group: a.group, version: a.version, kind: a.kind },
+        requestKind: a.objectKind ?? { group: a.group, version: a.version, kind: a.kind },
         requestResource: { group: a.group, version: a.version, resource: a.resource },
         ...(a.name ? { name: a.name } : {}),
         ...(a.namespace ? { namespace: a.namespace } : {}),
@@ -284,7 +317,7 @@ export class WebhookAdmission {
         object: a.object ?? null,
         oldObject: a.oldObject ?? null,
         dryRun: a.dryRun,
-        options: null,
+        options: a.options ?? null,
       },
     };
     const ca = w.clientConfig.caBundle
@@ -292,9 +325,9 @@ export class WebhookAdmission {
       : undefined;
     let text: string;
     try {
-      text = await post(url, JSON.stringify(review), ca, timeoutMs);
+      text = await post(target, JSON.stringify(review), ca, timeoutMs);
     } catch (e) {
-      return this.failed(w, `failed to call webhook: Post "${url.href}": ${(e as Error).message}`);
+      return this.failed(w, `failed to call webhook: Post "${target.display}": ${(e as Error).message}`);
     }
     let res: ReviewResponse | undefined;
     try {
@@ -322,12 +355,55 @@ export class WebhookAdmission {
     throw internal(w, message);
   }
 
-  private urlOf(w: Webhook): URL {
-    if (w.clientConfig.url) return new URL(w.clientConfig.url);
+  /**
+   * A URL is dialled as given. A service reference is resolved to one of the service's ready
+   * endpoints (as kube-apiserver's endpoint resolver does), dialled with the service's DNS name
+   * for TLS, so that the API server needs no cluster DNS or service routing of its own.
+   */
+  private async targetOf(w: Webhook): Promise<Target> {
+    const timeout = `${w.timeoutSeconds ?? 10}s`;
+    if (w.clientConfig.url) {
+      const url = new URL(w.clientConfig.url);
+      url.searchParams.set("timeout", timeout);
+      return { url, display: url.href };
+    }
     const svc = w.clientConfig.service;
     if (!svc) throw new Error("the webhook has neither a url nor a service");
-    return new URL(`https://${svc.name}.${svc.namespace}.svc:${svc.port ?? 443}${svc.path ?? "/"}`);
+    const port = svc.port ?? 443;
+    const host = `${svc.name}.${svc.namespace}.svc`;
+    const url = new URL(`https://${host}:${port}${svc.path ?? "/"}`);
+    url.searchParams.set("timeout", timeout);
+    const display = `https://${host}:${port}${url.pathname}${url.search}`;
+    const service = await this.registry.get("", "services")?.tryGet(svc.namespace, svc.name);
+    if (!service) throw new Error(`failed to call webhook: service "${svc.name}" not found`);
+    const ports = ((service.spec as { ports?: ServicePort[] } | undefined)?.ports ?? []) as ServicePort[];
+    const sp = ports.find((p) => p.port === port);
+    if (!sp)
+      throw new Error(`failed to call webhook: no service port ${port} found for service "${svc.name}"`);
+    const slices = await this.registry.get("discovery.k8s.io", "endpointslices")?.list(svc.namespace, {
+      filter: (o) => o.metadata?.labels?.["kubernetes.io/service-name"] === svc.name,
+    });
+    for (const slice of slices?.items ?? []) {
+      const s = slice as unknown as EndpointSlice;
+      const ep = (s.ports ?? []).find((p) => (p.name ?? "") === (sp.name ?? ""));
+      if (!ep?.port) continue;
+      const ready = (s.endpoints ?? []).find((e) => e.conditions?.ready !== false && e.addresses?.length);
+      if (ready)
+        return { url, display, dial: { host: ready.addresses![0], port: ep.port, servername: host } };
+    }
+    throw new Error(
+      `failed to call webhook: Post "${display}": no endpoints available for service "${svc.name}"`,
+    );
   }
+}
+
+interface ServicePort {
+  name?: string;
+  port: number;
+}
+interface EndpointSlice {
+  ports?: Array<{ name?: string; port?: number }>;
+  endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean } }>;
 }
 
 function denied(w: Webhook, res: ReviewResponse): StatusError {
