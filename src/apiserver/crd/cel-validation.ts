@@ -5,8 +5,8 @@
 // ints, objects and maps CEL maps. A false rule is a field error with its message (or
 // messageExpression, or "failed rule: RULE"), its reason and fieldPath. Rules that do not compile
 // are refused when the CRD is written.
-import { isCelError, parse, plan, celEnv, type CelValue } from "@bufbuild/cel";
-import { strings } from "@bufbuild/cel/ext";
+import { isCelError, parse, plan, type CelValue } from "@bufbuild/cel";
+import { kubernetesCelEnv } from "../cel/index.ts";
 import { forbidden, invalid, required, duplicate, type FieldError } from "../../apimachinery/field-error.ts";
 
 type Json = unknown;
@@ -31,7 +31,7 @@ export interface CelSchema {
 
 type Program = (ctx: { self: unknown; oldSelf?: unknown }) => unknown;
 
-const env = celEnv({ funcs: strings });
+const env = kubernetesCelEnv;
 const programs = new Map<string, Program | Error>();
 
 /** The compiled rule, or the compiler's error (cached per expression text). */

@@ -1,0 +1,13 @@
+// The CEL environment Kubernetes gives its expressions (CRD rules, webhook match conditions):
+// the standard library, strings, and Kubernetes' own lists, regex, quantity, ip, cidr and url.
+import { celEnv, type CelEnv } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { listAndRegexFuncs } from "./lists-regex.ts";
+import { netFuncs } from "./net.ts";
+import { quantityFuncs } from "./quantity.ts";
+import { celTypesRegistry } from "./types.ts";
+
+export const kubernetesCelEnv: CelEnv = celEnv({
+  funcs: [...strings, ...listAndRegexFuncs, ...quantityFuncs, ...netFuncs],
+  registry: celTypesRegistry,
+});

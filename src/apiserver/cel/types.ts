@@ -1,0 +1,67 @@
+// The opaque types Kubernetes' CEL libraries add (kubernetes.Quantity, kubernetes.URL, net.IP,
+// net.IPAddress, net.CIDR) as protobuf messages made at start, so that @bufbuild/cel can carry
+// them as values, dispatch methods on them and name them in type(). Each holds its text.
+import {
+  create,
+  createFileRegistry,
+  createRegistry,
+  type DescMessage,
+  type Registry,
+} from "@bufbuild/protobuf";
+import type { ReflectMessage } from "@bufbuild/protobuf/reflect";
+import {
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FileDescriptorProtoSchema,
+} from "@bufbuild/protobuf/wkt";
+import { objectType, type CelObjectType } from "@bufbuild/cel";
+
+function file(pkg: string, names: string[]) {
+  return create(FileDescriptorProtoSchema, {
+    name: `skiff/cel/${pkg}.proto`,
+    package: pkg,
+    syntax: "proto3",
+    messageType: names.map((name) => ({
+      name,
+      field: [
+        {
+          name: "value",
+          jsonName: "value",
+          number: 1,
+          type: FieldDescriptorProto_Type.STRING,
+          label: FieldDescriptorProto_Label.OPTIONAL,
+        },
+      ],
+    })),
+  });
+}
+
+const kubernetes = createFileRegistry(file("kubernetes", ["Quantity", "URL"]), () => undefined);
+const net = createFileRegistry(file("net", ["IP", "CIDR"]), () => undefined);
+
+export const celTypesRegistry: Registry = createRegistry(kubernetes, net);
+
+const desc = (r: typeof kubernetes, name: string): DescMessage => r.getMessage(name)!;
+export const QUANTITY = desc(kubernetes, "kubernetes.Quantity");
+export const URL_TYPE = desc(kubernetes, "kubernetes.URL");
+export const IP = desc(net, "net.IP");
+export const CIDR = desc(net, "net.CIDR");
+
+// The library's signatures take `any` for these: @bufbuild/cel types object values as messages.
+export const T = {
+  quantity: objectType(QUANTITY) as CelObjectType<any>,
+  url: objectType(URL_TYPE) as CelObjectType<any>,
+  ip: objectType(IP) as CelObjectType<any>,
+  cidr: objectType(CIDR) as CelObjectType<any>,
+};
+
+/** A value of one of the types, holding its text. */
+export function make(d: DescMessage, value: string): never {
+  return create(d, { value } as never) as never;
+}
+
+/** The text a value of one of the types holds (a method's `this` is a reflected message). */
+export function textOf(v: unknown): string {
+  const r = v as ReflectMessage & { message?: { value?: string }; value?: string };
+  return r.message?.value ?? r.value ?? "";
+}
