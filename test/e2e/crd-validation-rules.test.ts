@@ -118,3 +118,61 @@ test("selectableFields serve field selectors on custom objects", async () => {
     /spec\.versions\[0\]\.selectableFields\[0\]\.jsonPath: Invalid value: "\.spec\.nope"/,
   );
 });
+
+test("rules use Kubernetes' CEL libraries: quantity, cidr, url, lists and regex", async () => {
+  const libCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: pools.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: pools, singular: pool, kind: Pool}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - {rule: "quantity(self.memory).isLessThan(quantity('1Gi'))", message: "memory must stay under 1Gi"}
+            - {rule: "cidr(self.network).containsIP(self.gateway)", message: "the gateway must be in the network"}
+            - {rule: "url(self.endpoint).getScheme() == 'https'", message: "the endpoint must be https"}
+            - {rule: "self.ports.isSorted()", message: "ports must be sorted"}
+            - {rule: "self.image.find('[0-9]+$') != ''", message: "the image needs a numeric tag"}
+            properties:
+              memory: {type: string}
+              network: {type: string}
+              gateway: {type: string}
+              endpoint: {type: string}
+              image: {type: string}
+              ports: {type: array, items: {type: integer}}
+`;
+  await k.ok(["apply", "-f", "-"], { input: libCrd });
+  await eventually("pools served", async () =>
+    (await k.run(["get", "pools"])).code === 0 ? true : undefined,
+  );
+  const pool = (spec: string) =>
+    `apiVersion: example.com/v1\nkind: Pool\nmetadata: {name: p}\nspec: ${spec}\n`;
+  const good =
+    "{memory: 512Mi, network: 10.8.0.0/16, gateway: 10.8.0.1, endpoint: 'https://pool.example.com', image: 'app:12', ports: [80, 443]}";
+  await k.ok(["apply", "-f", "-"], { input: pool(good) });
+  const bad = await k.run(["apply", "-f", "-"], {
+    input: pool(
+      "{memory: 2Gi, network: 10.8.0.0/16, gateway: 10.9.0.1, endpoint: 'http://pool.example.com', image: 'app:latest', ports: [443, 80]}",
+    ),
+  });
+  assert.notEqual(bad.code, 0);
+  for (const m of [
+    "memory must stay under 1Gi",
+    "the gateway must be in the network",
+    "the endpoint must be https",
+    "ports must be sorted",
+    "the image needs a numeric tag",
+  ])
+    assert.match(bad.stderr, new RegExp(`spec: Invalid value: "object": ${m}`));
+  assert.equal(await k.ok(["get", "pool", "p", "-o", "jsonpath={.spec.memory}"]), "512Mi");
+});
