@@ -315,4 +315,41 @@ endpoints: [{addresses: ["${address}"], conditions: {ready: true}}]
     assert.equal(await k.ok(["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "3");
     await unconfigure("validatingwebhookconfiguration", "by-service");
   });
+
+  it("a configuration is defaulted as upstream stores it, and a bad one is refused with upstream's errors", async () => {
+    await configure("ValidatingWebhookConfiguration", "defaults", [
+      webhook("defaults.example.com", "/allow", [rule("", ["secrets"])], { timeoutSeconds: undefined }),
+    ]);
+    const stored = JSON.parse(
+      await k.ok(["get", "validatingwebhookconfiguration", "defaults", "-o", "json"]),
+    );
+    const w = stored.webhooks[0];
+    assert.deepEqual(
+      [w.failurePolicy, w.matchPolicy, w.timeoutSeconds, w.rules[0].scope],
+      ["Fail", "Equivalent", 10, "*"],
+    );
+    assert.deepEqual([w.namespaceSelector, w.objectSelector], [{}, {}]);
+    await unconfigure("validatingwebhookconfiguration", "defaults");
+    const r = await k.run(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingWebhookConfiguration",
+        metadata: { name: "broken" },
+        webhooks: [
+          {
+            ...webhook("broken.example.com", "/allow", [rule("", ["pods"])], {
+              matchConditions: [{ name: "bad", expression: "object.metadata.name ==" }],
+            }),
+            sideEffects: undefined,
+          },
+        ],
+      }),
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /The ValidatingWebhookConfiguration "broken" is invalid: \n\* webhooks\[0\]\.sideEffects: Required value: must specify one of None, NoneOnDryRun\n\* webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "object\.metadata\.name ==": compilation failed: ERROR: <input>:1:/,
+    );
+    assert.notEqual((await k.run(["get", "validatingwebhookconfiguration", "broken"])).code, 0);
+  });
 });

@@ -12,6 +12,10 @@ import {
   defaultSecret,
 } from "./misc.ts";
 import { defaultPod } from "./pod.ts";
+import {
+  defaultMutatingWebhookConfiguration,
+  defaultValidatingWebhookConfiguration,
+} from "./admissionregistration.ts";
 import { defaultLimitRange } from "./limits.ts";
 import { defaultHorizontalPodAutoscaler } from "./autoscaling.ts";
 import { defaultService } from "./service.ts";
@@ -62,6 +66,8 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "networking.k8s.io/IngressClass": defaultIngressClass,
   "discovery.k8s.io/EndpointSlice": defaultEndpointSlice,
   "rbac.authorization.k8s.io/RoleBinding": defaultBindingSubjects,
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration": defaultMutatingWebhookConfiguration,
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration": defaultValidatingWebhookConfiguration,
   "rbac.authorization.k8s.io/ClusterRoleBinding": defaultBindingSubjects,
 };
 

@@ -21,6 +21,12 @@ import {
 } from "./apps-statefulset.ts";
 import { validatePriorityClass, validatePriorityClassUpdate } from "./scheduling.ts";
 import {
+  validateMutatingWebhookConfiguration,
+  validateMutatingWebhookConfigurationUpdate,
+  validateValidatingWebhookConfiguration,
+  validateValidatingWebhookConfigurationUpdate,
+} from "./admissionregistration.ts";
+import {
   validateHorizontalPodAutoscaler,
   validateHorizontalPodAutoscalerStatusUpdate,
   validateHorizontalPodAutoscalerUpdate,
@@ -168,6 +174,14 @@ const kinds: Record<string, KindValidation> = {
     status: validateHorizontalPodAutoscalerStatusUpdate,
   },
   "scheduling.k8s.io/PriorityClass": { create: validatePriorityClass, update: validatePriorityClassUpdate },
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration": {
+    create: validateMutatingWebhookConfiguration,
+    update: validateMutatingWebhookConfigurationUpdate,
+  },
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration": {
+    create: validateValidatingWebhookConfiguration,
+    update: validateValidatingWebhookConfigurationUpdate,
+  },
   "/ResourceQuota": {
     create: validateResourceQuota,
     update: validateResourceQuotaUpdate,

@@ -48,6 +48,12 @@ function compile(expr: string): Program | Error {
   return p;
 }
 
+/** The compiler's message for an expression that does not compile, else undefined. */
+export function celCompileError(expr: string): string | undefined {
+  const c = compile(expr);
+  return c instanceof Error ? c.message : undefined;
+}
+
 const usesOldSelf = (rule: string) => /\boldSelf\b/.test(rule);
 const isObject = (v: Json): v is Record<string, Json> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
