@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AddressInfo } from "node:net";
 import type { GroupVersion, ServedResource } from "../api/resources.ts";
 import { CustomResources } from "./crd/custom-resources.ts";
+import { ValidatingAdmissionPolicies } from "./policy/admission-policy.ts";
 import { WebhookAdmission, type AdmissionAttributes, type Operation } from "./webhooks/webhook-admission.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
@@ -179,6 +180,7 @@ export class ApiServer {
   private readonly servers: Server[] = [];
   readonly customResources: CustomResources;
   private readonly webhooks: WebhookAdmission;
+  private readonly policies: ValidatingAdmissionPolicies;
   private readonly quotaCache: NamespacedPolicyCache;
   private readonly metricsApi: MetricsApi;
   private readonly priorityClassCache: NamespacedPolicyCache;
@@ -220,6 +222,7 @@ export class ApiServer {
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
     this.webhooks = new WebhookAdmission({ registry: this.registry, logger: deps.logger });
+    this.policies = new ValidatingAdmissionPolicies({ registry: this.registry, logger: deps.logger });
     this.metricsApi = new MetricsApi({
       kubelets: this.kubelets,
       nodes: this.registry.get("", "nodes")!,
@@ -308,7 +311,7 @@ export class ApiServer {
           await admitPersistentVolumeClaimUpdate(this.registry.for(storageClasses), obj, old);
       },
       admitDelete: async (scope, load) => {
-        if (this.webhooks.empty) return;
+        if (!this.dynamicAdmission) return;
         const old = await load();
         if (!old) return;
         await this.mutatingWebhooks(scope, "DELETE", undefined, old);
@@ -341,6 +344,7 @@ export class ApiServer {
     await this.nodeGraph.follow(this.broadcaster, signal);
     await this.customResources.follow(this.broadcaster, signal);
     await this.webhooks.follow(this.broadcaster, signal);
+    await this.policies.follow(this.broadcaster, signal);
     await this.quotaCache.follow(this.broadcaster, signal);
     await this.priorityClassCache.follow(this.broadcaster, signal);
     await this.limitRangeCache.follow(this.broadcaster, signal);
@@ -388,7 +392,7 @@ export class ApiServer {
     extra: Partial<AdmissionAttributes> = {},
   ): Promise<AdmissionAttributes | undefined> {
     // Webhook configurations are never sent to webhooks, so that a broken one can be fixed.
-    if (this.webhooks.empty || scope.info.group === "admissionregistration.k8s.io") return undefined;
+    if (!this.dynamicAdmission || scope.info.group === "admissionregistration.k8s.io") return undefined;
     const ns = scope.info.namespaced ? scope.req.namespace : "";
     return {
       operation,
@@ -431,7 +435,20 @@ export class ApiServer {
     extra?: Partial<AdmissionAttributes>,
   ): Promise<void> {
     const attrs = await this.webhookAttrs(scope, operation, obj, old, extra);
-    if (attrs) await this.webhooks.validate(attrs, scope.ctx.warnings);
+    if (!attrs) return;
+    // Policies come before webhooks, as upstream's admission plugin order has them.
+    if (!this.policies.empty)
+      await this.policies.validate(
+        attrs,
+        scope.ctx.warnings,
+        attrs.namespace ? await this.namespaces.get(attrs.namespace) : undefined,
+      );
+    await this.webhooks.validate(attrs, scope.ctx.warnings);
+  }
+
+  /** Whether any admission webhook or policy binding exists: most writes skip all of this. */
+  private get dynamicAdmission(): boolean {
+    return !this.webhooks.empty || !this.policies.empty;
   }
 
   /** Built-in and custom group-versions, as discovery lists them and requests are routed by. */
@@ -530,7 +547,7 @@ export class ApiServer {
       );
     const started = performance.now();
     const admitConnect = async (namespace: string, name: string, subresource: string, options: KObject) => {
-      if (this.webhooks.empty) return;
+      if (!this.dynamicAdmission) return;
       const attrs: AdmissionAttributes = {
         operation: "CONNECT",
         group: "",
@@ -549,6 +566,7 @@ export class ApiServer {
       };
       const warnings: string[] = [];
       await this.webhooks.mutate(attrs, warnings);
+      await this.policies.validate(attrs, warnings, await this.namespaces.get(namespace));
       await this.webhooks.validate(attrs, warnings);
     };
     await handlePodConnect(
@@ -921,7 +939,7 @@ export class ApiServer {
       headers: req.headers,
       body,
     };
-    if (!this.webhooks.empty && (!info.subresource || info.subresource === "status"))
+    if (this.dynamicAdmission && (!info.subresource || info.subresource === "status"))
       scope.ctx.validateAdmission = (obj, old) =>
         this.validatingWebhooks(scope, old ? "UPDATE" : "CREATE", obj, old);
     if (node !== undefined) await this.nodeRestriction.admit(node, info, decodedBody(scope));

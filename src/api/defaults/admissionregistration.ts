@@ -20,3 +20,24 @@ const defaulter = (mutating: boolean) => (cfg: Obj) => {
 
 export const defaultMutatingWebhookConfiguration = defaulter(true);
 export const defaultValidatingWebhookConfiguration = defaulter(false);
+
+function defaultMatchResources(m: unknown): void {
+  if (!isObj(m)) return;
+  m.matchPolicy ??= "Equivalent";
+  m.namespaceSelector ??= {};
+  m.objectSelector ??= {};
+  for (const list of [m.resourceRules, m.excludeResourceRules])
+    if (Array.isArray(list)) for (const r of list) if (isObj(r)) r.scope ??= "*";
+}
+
+export function defaultValidatingAdmissionPolicy(p: Obj): void {
+  const spec = isObj(p.spec) ? p.spec : (p.spec = {});
+  spec.failurePolicy ??= "Fail";
+  defaultMatchResources(spec.matchConstraints);
+}
+
+export function defaultValidatingAdmissionPolicyBinding(b: Obj): void {
+  const spec = isObj(b.spec) ? b.spec : (b.spec = {});
+  defaultMatchResources(spec.matchResources);
+  if (isObj(spec.paramRef)) spec.paramRef.parameterNotFoundAction ??= "Deny";
+}

@@ -14,6 +14,8 @@ import {
 import { defaultPod } from "./pod.ts";
 import {
   defaultMutatingWebhookConfiguration,
+  defaultValidatingAdmissionPolicy,
+  defaultValidatingAdmissionPolicyBinding,
   defaultValidatingWebhookConfiguration,
 } from "./admissionregistration.ts";
 import { defaultLimitRange } from "./limits.ts";
@@ -68,6 +70,8 @@ const defaulters: Record<string, (obj: Obj) => void> = {
   "rbac.authorization.k8s.io/RoleBinding": defaultBindingSubjects,
   "admissionregistration.k8s.io/MutatingWebhookConfiguration": defaultMutatingWebhookConfiguration,
   "admissionregistration.k8s.io/ValidatingWebhookConfiguration": defaultValidatingWebhookConfiguration,
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy": defaultValidatingAdmissionPolicy,
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding": defaultValidatingAdmissionPolicyBinding,
   "rbac.authorization.k8s.io/ClusterRoleBinding": defaultBindingSubjects,
 };
 

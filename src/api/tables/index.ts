@@ -1,6 +1,10 @@
 // Server-side printing: the Table columns and cells kube-apiserver returns for `kubectl get`
 // (pkg/printers/internalversion/printers.go; the server always prints the wide columns).
-import { webhookConfigurationPrinter } from "./webhook-configurations.ts";
+import {
+  admissionPolicyBindingPrinter,
+  admissionPolicyPrinter,
+  webhookConfigurationPrinter,
+} from "./webhook-configurations.ts";
 import { nameColumn } from "./columns.ts";
 import { configMapPrinter } from "./config-maps.ts";
 import { cronJobPrinter } from "./cron-jobs.ts";
@@ -73,6 +77,8 @@ const printers = new Map<string, TablePrinter>([
   ...(["mutatingwebhookconfigurations", "validatingwebhookconfigurations"] as const).map(
     (r) => [`admissionregistration.k8s.io/${r}`, webhookConfigurationPrinter] as const,
   ),
+  ["admissionregistration.k8s.io/validatingadmissionpolicies", admissionPolicyPrinter],
+  ["admissionregistration.k8s.io/validatingadmissionpolicybindings", admissionPolicyBindingPrinter],
   // apiextensions serves CRDs with the generic table: the name and when it was created.
   [
     "apiextensions.k8s.io/customresourcedefinitions",

@@ -19,3 +19,56 @@ export const webhookConfigurationPrinter: TablePrinter = {
     ];
   },
 };
+
+/** ValidatingAdmissionPolicy: NAME, VALIDATIONS, PARAMKIND, AGE. */
+export const admissionPolicyPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column(
+      "Validations",
+      "integer",
+      "Validations indicates the number of validation rules defined in this configuration",
+    ),
+    column(
+      "ParamKind",
+      "string",
+      "ParamKind specifies the kind of resources used to parameterize this policy",
+    ),
+    ageColumn,
+  ],
+  cells(obj, now) {
+    const pk = obj?.spec?.paramKind;
+    return [
+      str(obj?.metadata?.name),
+      Array.isArray(obj?.spec?.validations) ? obj.spec.validations.length : 0,
+      pk ? `${str(pk.apiVersion)}/${str(pk.kind)}` : "<unset>",
+      translateTimestampSince(obj?.metadata?.creationTimestamp, now),
+    ];
+  },
+};
+
+/** ValidatingAdmissionPolicyBinding: NAME, POLICYNAME, PARAMREF, AGE. */
+export const admissionPolicyBindingPrinter: TablePrinter = {
+  columns: [
+    nameColumn,
+    column(
+      "PolicyName",
+      "string",
+      "PolicyName indicates the policy definition which the policy binding binded to",
+    ),
+    column("ParamRef", "string", "ParamRef indicates the param resource which sets the configration param"),
+    ageColumn,
+  ],
+  cells(obj, now) {
+    const ref = obj?.spec?.paramRef;
+    let param = "<unset>";
+    if (ref?.name) param = ref.namespace ? `${str(ref.namespace)}/${str(ref.name)}` : `*/${str(ref.name)}`;
+    else if (ref?.selector) param = JSON.stringify(ref.selector);
+    return [
+      str(obj?.metadata?.name),
+      str(obj?.spec?.policyName),
+      param,
+      translateTimestampSince(obj?.metadata?.creationTimestamp, now),
+    ];
+  },
+};

@@ -19,7 +19,7 @@ const OPERATIONS = ["*", "CONNECT", "CREATE", "DELETE", "UPDATE"];
 const SIDE_EFFECTS = ["None", "NoneOnDryRun"];
 const REVIEW_VERSIONS = ["v1", "v1beta1"];
 
-function validateRule(rule: Obj, path: string): FieldError[] {
+export function validateRule(rule: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const ops = asArray(rule.operations);
   if (!ops.length) errs.push(required(`${path}.operations`, ""));

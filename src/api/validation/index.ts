@@ -27,6 +27,12 @@ import {
   validateValidatingWebhookConfigurationUpdate,
 } from "./admissionregistration.ts";
 import {
+  validateValidatingAdmissionPolicy,
+  validateValidatingAdmissionPolicyBinding,
+  validateValidatingAdmissionPolicyBindingUpdate,
+  validateValidatingAdmissionPolicyUpdate,
+} from "./admission-policy.ts";
+import {
   validateHorizontalPodAutoscaler,
   validateHorizontalPodAutoscalerStatusUpdate,
   validateHorizontalPodAutoscalerUpdate,
@@ -177,6 +183,15 @@ const kinds: Record<string, KindValidation> = {
   "admissionregistration.k8s.io/MutatingWebhookConfiguration": {
     create: validateMutatingWebhookConfiguration,
     update: validateMutatingWebhookConfigurationUpdate,
+  },
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy": {
+    create: validateValidatingAdmissionPolicy,
+    update: validateValidatingAdmissionPolicyUpdate,
+    status: () => [],
+  },
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding": {
+    create: validateValidatingAdmissionPolicyBinding,
+    update: validateValidatingAdmissionPolicyBindingUpdate,
   },
   "admissionregistration.k8s.io/ValidatingWebhookConfiguration": {
     create: validateValidatingWebhookConfiguration,

@@ -215,6 +215,24 @@ export function hasCelRules(schema: CelSchema): boolean {
   return typeof schema.additionalProperties === "object" && hasCelRules(schema.additionalProperties);
 }
 
+/**
+ * Evaluates an expression over plain JSON variables (integers as ints, objects as maps) and
+ * variables that already hold CEL values (a policy's `variables`).
+ */
+export function evalCelWith(
+  expr: string,
+  vars: Record<string, Json>,
+  celVars: Record<string, unknown>,
+): { value?: unknown; error?: string } {
+  const program = compile(expr);
+  if (program instanceof Error) return { error: `compilation failed: ${program.message}` };
+  const ctx: Record<string, unknown> = { ...celVars };
+  for (const [k, v] of Object.entries(vars)) ctx[k] = v === undefined ? null : toCel(v, undefined);
+  const result = (program as (c: Record<string, unknown>) => CelValue)(ctx);
+  if (isCelError(result)) return { error: result.message };
+  return { value: result };
+}
+
 /** Evaluates an expression over plain JSON variables (integers as ints, objects as maps). */
 export function evalCel(expr: string, vars: Record<string, Json>): { value?: unknown; error?: string } {
   const program = compile(expr);

@@ -1,0 +1,146 @@
+// ValidatingAdmissionPolicy and its bindings (pkg/apis/admissionregistration/validation): their
+// shape, and every CEL expression compiled when the object is written.
+import {
+  invalid,
+  notSupported,
+  required,
+  forbidden,
+  duplicate,
+  type FieldError,
+} from "../../apimachinery/field-error.ts";
+import { celCompileError } from "../../apiserver/crd/cel-validation.ts";
+import { asArray, idx, isObject, qualifiedName, str } from "./common.ts";
+import { nameIsDNSSubdomain } from "./formats.ts";
+import { validateLabelSelector } from "./label-selector.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "./object-meta.ts";
+import { validateRule } from "./admissionregistration.ts";
+
+type Obj = Record<string, any>;
+
+function compiled(expr: unknown, path: string): FieldError[] {
+  const text = str(expr);
+  if (!text) return [required(path, "")];
+  const e = celCompileError(text);
+  return e ? [invalid(path, text, `compilation failed: ERROR: ${e}`)] : [];
+}
+
+function validateMatchResources(m: unknown, path: string, requireRules: boolean): FieldError[] {
+  if (!isObject(m)) return requireRules ? [required(path, "")] : [];
+  const errs: FieldError[] = [];
+  const rules = asArray(m.resourceRules);
+  if (requireRules && !rules.length) errs.push(required(`${path}.resourceRules`, ""));
+  rules.forEach((r, i) => errs.push(...validateRule(isObject(r) ? r : {}, idx(`${path}.resourceRules`, i))));
+  asArray(m.excludeResourceRules).forEach((r, i) =>
+    errs.push(...validateRule(isObject(r) ? r : {}, idx(`${path}.excludeResourceRules`, i))),
+  );
+  if (m.matchPolicy != null && !["Equivalent", "Exact"].includes(m.matchPolicy))
+    errs.push(notSupported(`${path}.matchPolicy`, m.matchPolicy, ["Equivalent", "Exact"]));
+  if (m.namespaceSelector != null)
+    errs.push(...validateLabelSelector(m.namespaceSelector, `${path}.namespaceSelector`));
+  if (m.objectSelector != null)
+    errs.push(...validateLabelSelector(m.objectSelector, `${path}.objectSelector`));
+  return errs;
+}
+
+const REASONS = ["Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized"];
+
+export function validateValidatingAdmissionPolicy(p: Obj): FieldError[] {
+  const errs = validateObjectMeta(p.metadata, false, nameIsDNSSubdomain);
+  const spec = (isObject(p.spec) ? p.spec : {}) as Obj;
+  if (spec.paramKind != null) {
+    if (!spec.paramKind.apiVersion) errs.push(required("spec.paramKind.apiVersion", ""));
+    if (!spec.paramKind.kind) errs.push(required("spec.paramKind.kind", ""));
+  }
+  errs.push(...validateMatchResources(spec.matchConstraints, "spec.matchConstraints", true));
+  const validations = asArray(spec.validations);
+  const audits = asArray(spec.auditAnnotations);
+  if (!validations.length && !audits.length)
+    errs.push(required("spec.validations", "validations or auditAnnotations must contain at least one item"));
+  if (spec.failurePolicy != null && !["Fail", "Ignore"].includes(spec.failurePolicy))
+    errs.push(notSupported("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
+  const names = new Set<string>();
+  asArray(spec.matchConditions).forEach((c, i) => {
+    const p2 = idx("spec.matchConditions", i);
+    const name = str(c?.name);
+    if (!name) errs.push(required(`${p2}.name`, ""));
+    else {
+      errs.push(...qualifiedName(name, `${p2}.name`));
+      if (names.has(name)) errs.push(duplicate(`${p2}.name`, name));
+      names.add(name);
+    }
+    errs.push(...compiled(c?.expression, `${p2}.expression`));
+  });
+  asArray(spec.variables).forEach((v, i) => {
+    const p2 = idx("spec.variables", i);
+    if (!str(v?.name)) errs.push(required(`${p2}.name`, ""));
+    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.name))
+      errs.push(invalid(`${p2}.name`, v.name, "name is not a valid CEL identifier"));
+    errs.push(...compiled(v?.expression, `${p2}.expression`));
+  });
+  validations.forEach((v, i) => {
+    const p2 = idx("spec.validations", i);
+    errs.push(...compiled(v?.expression, `${p2}.expression`));
+    if (v?.messageExpression != null) errs.push(...compiled(v.messageExpression, `${p2}.messageExpression`));
+    if (v?.message != null && (str(v.message).trim() === "" || /\n/.test(v.message)))
+      errs.push(
+        invalid(`${p2}.message`, v.message, "message must be non-empty and may not contain line breaks"),
+      );
+    if (v?.reason != null && !REASONS.includes(v.reason))
+      errs.push(notSupported(`${p2}.reason`, v.reason, REASONS));
+  });
+  audits.forEach((a, i) => {
+    const p2 = idx("spec.auditAnnotations", i);
+    if (!str(a?.key)) errs.push(required(`${p2}.key`, ""));
+    errs.push(...compiled(a?.valueExpression, `${p2}.valueExpression`));
+  });
+  return errs;
+}
+
+const ACTIONS = ["Audit", "Deny", "Warn"];
+
+export function validateValidatingAdmissionPolicyBinding(b: Obj): FieldError[] {
+  const errs = validateObjectMeta(b.metadata, false, nameIsDNSSubdomain);
+  const spec = (isObject(b.spec) ? b.spec : {}) as Obj;
+  if (!str(spec.policyName)) errs.push(required("spec.policyName", ""));
+  const ref = spec.paramRef;
+  if (isObject(ref)) {
+    if (ref.name && ref.selector)
+      errs.push(forbidden("spec.paramRef.name", "name and selector are mutually exclusive"));
+    if (!ref.name && !ref.selector)
+      errs.push(required("spec.paramRef", "one of name or selector must be specified"));
+    if (ref.selector) errs.push(...validateLabelSelector(ref.selector, "spec.paramRef.selector"));
+    if (ref.parameterNotFoundAction != null && !["Allow", "Deny"].includes(ref.parameterNotFoundAction))
+      errs.push(
+        notSupported("spec.paramRef.parameterNotFoundAction", ref.parameterNotFoundAction, ["Allow", "Deny"]),
+      );
+  }
+  errs.push(...validateMatchResources(spec.matchResources, "spec.matchResources", false));
+  const actions = asArray(spec.validationActions);
+  if (!actions.length)
+    errs.push(required("spec.validationActions", "at least one validation action is required"));
+  const seen = new Set<string>();
+  actions.forEach((a, i) => {
+    if (!ACTIONS.includes(a)) errs.push(notSupported(idx("spec.validationActions", i), a, ACTIONS));
+    if (seen.has(a)) errs.push(duplicate(idx("spec.validationActions", i), a));
+    seen.add(a);
+  });
+  if (seen.has("Deny") && seen.has("Warn"))
+    errs.push(
+      invalid(
+        "spec.validationActions",
+        actions,
+        "must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)",
+      ),
+    );
+  return errs;
+}
+
+const updater = (create: (o: Obj) => FieldError[]) => (obj: Obj, old: Obj) => [
+  ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+  ...create(obj).filter((e) => !e.field.startsWith("metadata.")),
+];
+
+export const validateValidatingAdmissionPolicyUpdate = updater(validateValidatingAdmissionPolicy);
+export const validateValidatingAdmissionPolicyBindingUpdate = updater(
+  validateValidatingAdmissionPolicyBinding,
+);

@@ -1,0 +1,179 @@
+// ValidatingAdmissionPolicy with the real kubectl: a CEL policy bound to a labelled namespace
+// denies with upstream's error, a parameterized one reads its limit from a ConfigMap, Warn
+// bindings warn, variables and messageExpression shape the message, and bad policies and
+// bindings are refused when written.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Kubectl } from "../support/kubectl.ts";
+import { startServer, type RunningServer } from "../support/server.ts";
+
+let server: RunningServer;
+let k: Kubectl;
+
+const policy = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: demo-policy.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  validations:
+  - expression: "object.spec.replicas <= 5"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: demo-binding-test.example.com}
+spec:
+  policyName: demo-policy.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector:
+      matchLabels: {environment: test}
+`;
+
+before(async () => {
+  server = await startServer();
+  k = new Kubectl(server.kubeconfig);
+  await k.ok(["create", "namespace", "test"]);
+  await k.ok(["label", "namespace", "test", "environment=test"]);
+  await k.ok(["create", "namespace", "prod"]);
+});
+
+after(async () => {
+  await server?.stop();
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+test("a policy bound to a namespace denies with upstream's error; others are unaffected", async () => {
+  await k.ok(["apply", "-f", "-"], { input: policy });
+  await settle();
+  const r = await k.run(["create", "deployment", "nginx", "--image=nginx", "--replicas=6", "-n", "test"]);
+  assert.notEqual(r.code, 0);
+  assert.equal(
+    r.stderr.trim(),
+    "error: failed to create deployment: deployments.apps \"nginx\" is forbidden: ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'demo-binding-test.example.com' denied request: failed expression: object.spec.replicas <= 5",
+  );
+  const applied = await k.run(["apply", "-n", "test", "-f", "-"], {
+    input:
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big}\nspec: {replicas: 7, selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: nginx}]}}}\n",
+  });
+  assert.match(
+    applied.stderr,
+    /The deployments "big" is invalid: : ValidatingAdmissionPolicy 'demo-policy\.example\.com' with binding 'demo-binding-test\.example\.com' denied request: failed expression: object\.spec\.replicas <= 5/,
+  );
+  await k.ok(["create", "deployment", "nginx", "--image=nginx", "--replicas=3", "-n", "test"]);
+  // The rules name deployments, not deployments/scale: a scale write is not matched, as upstream.
+  await k.ok(["scale", "deployment", "nginx", "--replicas=9", "-n", "test"]);
+  const edit = await k.run(["patch", "deployment", "nginx", "-n", "test", "-p", '{"spec":{"replicas":8}}']);
+  assert.match(edit.stderr, /denied request: failed expression: object\.spec\.replicas <= 5/);
+  await k.ok(["create", "deployment", "nginx", "--image=nginx", "--replicas=6", "-n", "prod"]);
+  const table = await k.ok(["get", "validatingadmissionpolicies"]);
+  assert.match(table, /NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\ndemo-policy\.example\.com\s+1\s+<unset>\s+/);
+  const bindings = await k.ok(["get", "validatingadmissionpolicybindings"]);
+  assert.match(
+    bindings,
+    /NAME\s+POLICYNAME\s+PARAMREF\s+AGE\ndemo-binding-test\.example\.com\s+demo-policy\.example\.com\s+<unset>\s+/,
+  );
+});
+
+test("a parameterized policy reads its limit from a ConfigMap; Warn bindings warn", async () => {
+  await k.ok(["create", "configmap", "limits", "-n", "prod", "--from-literal=maxReplicas=2"]);
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: max-replicas.example.com}
+spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+  variables:
+  - {name: limit, expression: "int(params.data.maxReplicas)"}
+  validations:
+  - expression: "object.spec.replicas <= variables.limit"
+    messageExpression: "'replicas ' + string(object.spec.replicas) + ' exceed the limit of ' + string(variables.limit)"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: max-replicas-prod.example.com}
+spec:
+  policyName: max-replicas.example.com
+  validationActions: [Deny]
+  paramRef: {name: limits, namespace: prod}
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: prod}}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: max-replicas-warn.example.com}
+spec:
+  policyName: max-replicas.example.com
+  validationActions: [Warn]
+  paramRef: {name: limits, namespace: prod}
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: default}}
+`,
+  });
+  await settle();
+  const r = await k.run(["create", "deployment", "wide", "--image=nginx", "--replicas=3", "-n", "prod"]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /deployments\.apps "wide" is forbidden: ValidatingAdmissionPolicy 'max-replicas\.example\.com' with binding 'max-replicas-prod\.example\.com' denied request: replicas 3 exceed the limit of 2/,
+  );
+  const warned = await k.run(["create", "deployment", "wide", "--image=nginx", "--replicas=3"]);
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(
+    warned.stderr,
+    /Warning: Validation failed for ValidatingAdmissionPolicy 'max-replicas\.example\.com' with binding 'max-replicas-warn\.example\.com': replicas 3 exceed the limit of 2/,
+  );
+  // Without its parameter the Deny binding refuses (parameterNotFoundAction defaults to Deny).
+  await k.ok(["delete", "configmap", "limits", "-n", "prod"]);
+  const missing = await k.run([
+    "create",
+    "deployment",
+    "small",
+    "--image=nginx",
+    "--replicas=1",
+    "-n",
+    "prod",
+  ]);
+  assert.match(
+    missing.stderr,
+    /denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction/,
+  );
+});
+
+test("bad policies and bindings are refused with upstream's field errors", async () => {
+  const bad = await k.run(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: broken.example.com}
+spec:
+  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}]}
+  validations:
+  - expression: "object.spec.containers.all(c, c.image.startsWith("
+`,
+  });
+  assert.notEqual(bad.code, 0);
+  assert.match(
+    bad.stderr,
+    /The ValidatingAdmissionPolicy "broken\.example\.com" is invalid: spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.containers\.all\(c, c\.image\.startsWith\(": compilation failed: ERROR: <input>:1:/,
+  );
+  const binding = await k.run(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: nothing.example.com}
+spec: {policyName: demo-policy.example.com}
+`,
+  });
+  assert.match(
+    binding.stderr,
+    /spec\.validationActions: Required value: at least one validation action is required/,
+  );
+});
