@@ -55,18 +55,6 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
-  name: kubia-loadbalancer
-spec:
-  type: LoadBalancer
-  ports:
-  - port: 8088
-    targetPort: 8080
-  selector:
-    app: kubia
----
-apiVersion: v1
-kind: Service
-metadata:
   name: kubia-sticky
 spec:
   type: NodePort
@@ -89,6 +77,18 @@ spec:
     nodePort: 30125
   selector:
     app: nobody-has-this
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kubia-loadbalancer
+spec:
+  type: LoadBalancer
+  ports:
+  - port: 8088
+    targetPort: 8080
+  selector:
+    app: kubia
 `;
 
 // The book's readiness probe (chapter 5.5): pods are Running but not ready until /var/ready exists.
