@@ -36,6 +36,8 @@ export interface ResourceInfo {
   hasSpec: boolean;
   /** A custom resource's structural schema (its storage version's openAPIV3Schema). */
   schema?: object;
+  /** A custom resource's schema of each served version, by version name. */
+  versionSchemas?: Record<string, object>;
   /** A custom resource's selectableFields: JSON paths (".spec.color") field selectors may name. */
   selectableFields?: string[];
   /** A custom resource's scale subresource: where replicas and the selector are (".spec.replicas"). */

@@ -928,6 +928,7 @@ export class ApiServer {
         now: this.deps.clock.now(),
         warnings,
         dryRun: dryRun.length > 0,
+        version: served.version,
         fieldManager: fieldManagerOf(info.verb, query, req.headers["user-agent"]),
         admitObject:
           served.info.group === "rbac.authorization.k8s.io"

@@ -191,6 +191,37 @@ describe("custom resources", () => {
     );
   });
 
+  it("a write is pruned, defaulted and validated with the schema of the version it names", async () => {
+    const loose = `apiVersion: stable.example.com/v1beta1
+kind: CronTab
+metadata: {name: loose}
+spec: {image: img, replicas: 50, extra: kept}
+`;
+    // v1beta1 keeps unknown fields and sets no maximum; v1 allows at most 10 replicas.
+    await k.ok(["apply", "-f", "-"], { input: loose });
+    assert.equal(
+      await k.ok([
+        "get",
+        "crontabs.v1beta1.stable.example.com",
+        "loose",
+        "-o",
+        "jsonpath={.spec.replicas} {.spec.extra}",
+      ]),
+      "50 kept",
+    );
+    const strict = await k.run(["apply", "-f", "-"], {
+      input: loose
+        .replace("v1beta1", "v1")
+        .replace("name: loose", "name: strict")
+        .replace(", extra: kept", ""),
+    });
+    assert.match(
+      strict.stderr,
+      /spec\.replicas: Invalid value: 50: spec\.replicas in body should be less than or equal to 10/,
+    );
+    await k.ok(["delete", "crontabs.v1beta1.stable.example.com", "loose"]);
+  });
+
   it("an object that breaks the schema gets upstream's 422, and nothing is stored", async () => {
     const r = await k.run(["apply", "-f", "-"], {
       input: `apiVersion: stable.example.com/v1

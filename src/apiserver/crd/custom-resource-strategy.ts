@@ -5,7 +5,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validati
 import { nameIsPathSegment } from "../../api/validation/formats.ts";
 import type { KObject } from "../../apimachinery/meta.ts";
 import type { FieldError } from "../../apimachinery/field-error.ts";
-import type { Strategy } from "../registry/strategy.ts";
+import type { RequestContext, Strategy } from "../registry/strategy.ts";
 import type { CrdVersion } from "./crd-types.ts";
 import { applySchemaDefaults, prune, validateValue, type JSONSchemaProps } from "./schema.ts";
 import { celErrors, hasCelRules } from "./cel-validation.ts";
@@ -36,38 +36,53 @@ function validateAgainst(schema: JSONSchemaProps, obj: KObject, old?: KObject): 
   return errs;
 }
 
-export function customResourceStrategy(version: CrdVersion, namespaced: boolean): Strategy {
-  const schema = schemaOf(version);
-  const hasStatus = !!version.subresources?.status;
-  const normalize = (obj: KObject) => {
+/**
+ * `storage` is the storage version; `served` every served version, whose own schema prunes,
+ * defaults and validates the writes that name it (the storage version's serves the rest: the
+ * server's own writes).
+ */
+export function customResourceStrategy(
+  storage: CrdVersion,
+  served: CrdVersion[],
+  namespaced: boolean,
+): Strategy {
+  const schemas = new Map(served.map((v) => [v.name, schemaOf(v)]));
+  const storageSchema = schemaOf(storage);
+  const schemaFor = (ctx?: RequestContext) => (ctx?.version && schemas.get(ctx.version)) || storageSchema;
+  const hasStatus = !!storage.subresources?.status;
+  const normalize = (obj: KObject, ctx: RequestContext) => {
+    const schema = schemaFor(ctx);
     prune(obj, schema, true);
     applySchemaDefaults(obj, schema);
   };
   return {
-    prepareForCreate(obj) {
+    prepareForCreate(obj, ctx) {
       // With the status subresource, status is written only through it.
       if (hasStatus) delete obj.status;
-      normalize(obj);
+      normalize(obj, ctx);
     },
-    prepareForUpdate(obj, old) {
+    prepareForUpdate(obj, old, ctx) {
       if (hasStatus) {
         if (old.status === undefined) delete obj.status;
         else obj.status = structuredClone(old.status);
       }
-      normalize(obj);
+      normalize(obj, ctx);
     },
-    prepareForStatusUpdate(obj) {
-      normalize(obj);
+    prepareForStatusUpdate(obj, _old, ctx) {
+      normalize(obj, ctx);
     },
-    validateCreate(obj) {
+    validateCreate(obj, ctx) {
       const meta = validateObjectMeta(obj.metadata, namespaced, nameIsPathSegment);
-      return [...meta, ...validateAgainst(schema, obj)];
+      return [...meta, ...validateAgainst(schemaFor(ctx), obj)];
     },
-    validateUpdate(obj, old) {
-      return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateAgainst(schema, obj, old)];
+    validateUpdate(obj, old, ctx) {
+      return [
+        ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+        ...validateAgainst(schemaFor(ctx), obj, old),
+      ];
     },
-    validateStatusUpdate(obj, old) {
-      return validateAgainst(schema, obj, old);
+    validateStatusUpdate(obj, old, ctx) {
+      return validateAgainst(schemaFor(ctx), obj, old);
     },
     defaultPropagation: "Background",
   };

@@ -146,6 +146,10 @@ export class CustomResources {
       };
       if (storage.additionalPrinterColumns?.length) info.printerColumns = storage.additionalPrinterColumns;
       if (storage.schema?.openAPIV3Schema) info.schema = storage.schema.openAPIV3Schema;
+      const versionSchemas = Object.fromEntries(
+        versions.filter((v) => v.schema?.openAPIV3Schema).map((v) => [v.name, v.schema!.openAPIV3Schema!]),
+      );
+      if (Object.keys(versionSchemas).length) info.versionSchemas = versionSchemas;
       if (storage.selectableFields?.length)
         info.selectableFields = storage.selectableFields.map((f) => f.jsonPath);
       const scale = storage.subresources?.scale;
@@ -156,7 +160,7 @@ export class CustomResources {
           labelSelector: scale.labelSelectorPath,
         };
       this.served.set(`${info.group}/${info.resource}`, { crd, info, storage, versions });
-      this.registry.setCustom(info, customResourceStrategy(storage, info.namespaced));
+      this.registry.setCustom(info, customResourceStrategy(storage, versions, info.namespaced));
       this.generation++;
     }
     void this.reportStatus(crd, conflict).catch((e: unknown) =>

@@ -91,8 +91,9 @@ export function checkFieldValidation(
     throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${mode}"`);
   }
   if (mode === "Ignore") return;
-  const unknown = scope.info.schema
-    ? unknownFieldPaths(raw, scope.info.schema as JSONSchemaProps)
+  const schema = scope.info.versionSchemas?.[scope.served.version] ?? scope.info.schema;
+  const unknown = schema
+    ? unknownFieldPaths(raw, schema as JSONSchemaProps)
     : unknownFields(scope.served.group, scope.served.version, kind, raw);
   if (!unknown.length) return;
   // Creates and updates name the decode target as upstream's codec does; patches do not.

@@ -240,7 +240,7 @@ export class GenericStore {
     ctx.admitObject?.(obj, undefined);
     obj = this.recordManager(undefined, obj, ctx);
     meta = metaOf(obj);
-    this.check(obj, this.strategy.validateCreate?.(obj) ?? []);
+    this.check(obj, this.strategy.validateCreate?.(obj, ctx) ?? []);
     await ctx.validateAdmission?.(obj, undefined);
     if (ctx.dryRun) return obj;
     try {
@@ -440,7 +440,7 @@ export class GenericStore {
         else merged.metadata!.annotations = meta.annotations;
       }
       this.strategy.prepareForStatusUpdate?.(merged, current, ctx);
-      errs.push(...(this.strategy.validateStatusUpdate?.(merged, current) ?? []));
+      errs.push(...(this.strategy.validateStatusUpdate?.(merged, current, ctx) ?? []));
       this.check(merged, errs);
       return this.recordManager(current, merged, ctx, "status");
     }
@@ -463,7 +463,7 @@ export class GenericStore {
     if (this.info.hasSpec && old.generation !== undefined && specOf(next) !== specOf(current)) {
       meta.generation = old.generation + 1;
     }
-    errs.push(...(this.strategy.validateUpdate?.(next, current) ?? []));
+    errs.push(...(this.strategy.validateUpdate?.(next, current, ctx) ?? []));
     this.check(next, errs);
     return this.recordManager(current, next, ctx, managedSubresource);
   }

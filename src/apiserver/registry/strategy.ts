@@ -16,6 +16,12 @@ export interface RequestContext {
   dryRun: boolean;
   /** Who the write's managedFields entry names: the fieldManager parameter, else the User-Agent's first word. */
   fieldManager?: string;
+  /**
+   * The version the request named: custom objects are pruned, defaulted and validated with that
+   * version's schema (apiextensions serves each version with its own), then stored as the
+   * storage version.
+   */
+  version?: string;
   /** The write is a server-side apply, whose Apply entry is already recorded. */
   applied?: boolean;
   /** A check of the object about to be written (create or main-resource update) that may refuse it. */
@@ -38,9 +44,9 @@ export interface Strategy {
   prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
   /** For the /status subresource: keep everything but status from the old object. */
   prepareForStatusUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
-  validateCreate?(obj: KObject): FieldError[];
-  validateUpdate?(obj: KObject, old: KObject): FieldError[];
-  validateStatusUpdate?(obj: KObject, old: KObject): FieldError[];
+  validateCreate?(obj: KObject, ctx?: RequestContext): FieldError[];
+  validateUpdate?(obj: KObject, old: KObject, ctx?: RequestContext): FieldError[];
+  validateStatusUpdate?(obj: KObject, old: KObject, ctx?: RequestContext): FieldError[];
   /** Graceful deletion period; undefined means delete at once. */
   gracePeriod?(obj: KObject, requested: number | undefined): number | undefined;
   /** PUT to a missing object creates it. */
