@@ -98,6 +98,8 @@ test("a CRD whose rule does not compile is refused", async () => {
     r.stderr,
     /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: apiextensions\.ValidationRule\{Rule:"self\.minReplicas <=".*compilation failed: ERROR: <input>:1:/,
   );
+  const typo = await k.run(["apply", "-f", "-"], { input: crd("gadgets", "Gadget", "self.minReplica <= 1") });
+  assert.match(typo.stderr, /compilation failed: ERROR: <input>:1:5: undefined field 'minReplica'/);
 });
 
 test("selectableFields serve field selectors on custom objects", async () => {

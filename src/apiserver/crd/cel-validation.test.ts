@@ -75,3 +75,47 @@ test("a rule that does not compile is refused where the CRD holds it", () => {
     /^spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: apiextensions\.ValidationRule\{Rule:"self\.a <=".*: compilation failed: ERROR: <input>:1:/,
   );
 });
+
+test("a rule naming a field its schema does not declare is refused with cel-go's message", () => {
+  const schema = (rule: string, extra: Record<string, unknown> = {}): CelSchema => ({
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        "x-kubernetes-validations": [{ rule }],
+        properties: {
+          replicas: { type: "integer" },
+          template: { type: "object", properties: { image: { type: "string" } } },
+          labels: { type: "object", additionalProperties: { type: "string" } },
+          ports: { type: "array", items: { type: "object", properties: { port: { type: "integer" } } } },
+        },
+        ...extra,
+      },
+    },
+  });
+  const errs = (rule: string, extra?: Record<string, unknown>) =>
+    celCompileErrors(schema(rule, extra), "s").map(fieldErrorMessage);
+  const [typo] = errs("self.replicass > 0");
+  assert.ok(
+    typo!.endsWith(
+      "compilation failed: ERROR: <input>:1:5: undefined field 'replicass'\n | self.replicass > 0\n | ....^",
+    ),
+    typo,
+  );
+  assert.match(errs("has(self.template.imag)")[0]!, /undefined field 'imag'/);
+  assert.match(
+    errs("self.replicas > 0 &&\n  self.template.tag == ''")[0]!,
+    /<input>:2:16: undefined field 'tag'/,
+  );
+  // Declared fields, map keys, comprehension variables and open objects pass.
+  assert.deepEqual(errs("self.replicas > 0 && self.template.image != '' && self.labels.app == 'x'"), []);
+  assert.deepEqual(errs("self.ports.all(p, p.port > 0)"), []);
+  assert.deepEqual(errs("self.anything == 1", { "x-kubernetes-preserve-unknown-fields": true }), []);
+  // At the root, self is the whole object.
+  const root: CelSchema = {
+    type: "object",
+    "x-kubernetes-validations": [{ rule: "self.metadata.name.startsWith('a') && self.spec.x == 1" }],
+    properties: { spec: { type: "object", properties: { x: { type: "integer" } } } },
+  };
+  assert.deepEqual(celCompileErrors(root, "s").map(fieldErrorMessage), []);
+});

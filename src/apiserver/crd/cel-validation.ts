@@ -7,6 +7,7 @@
 // are refused when the CRD is written.
 import { isCelError, parse, plan, type CelValue } from "@bufbuild/cel";
 import { kubernetesCelEnv } from "../cel/index.ts";
+import { undefinedFieldError } from "./cel-fields.ts";
 import { forbidden, invalid, required, duplicate, type FieldError } from "../../apimachinery/field-error.ts";
 
 type Json = unknown;
@@ -86,7 +87,7 @@ function ruleText(r: ValidationRule): string {
 }
 
 /** Compile errors of every rule in the schema, at the CRD field that holds it. */
-export function celCompileErrors(schema: CelSchema, path: string): FieldError[] {
+export function celCompileErrors(schema: CelSchema, path: string, root = true): FieldError[] {
   const errs: FieldError[] = [];
   (schema["x-kubernetes-validations"] ?? []).forEach((r, i) => {
     const p = `${path}.x-kubernetes-validations[${i}]`;
@@ -95,8 +96,15 @@ export function celCompileErrors(schema: CelSchema, path: string): FieldError[] 
       return;
     }
     const c = compile(r.rule);
-    if (c instanceof Error)
-      errs.push(invalid(`${p}.rule`, { goString: ruleText(r) }, `compilation failed: ERROR: ${c.message}`));
+    const typeError = c instanceof Error ? undefined : undefinedFieldError(r.rule, schema, root);
+    if (c instanceof Error || typeError)
+      errs.push(
+        invalid(
+          `${p}.rule`,
+          { goString: ruleText(r) },
+          `compilation failed: ERROR: ${c instanceof Error ? c.message : typeError}`,
+        ),
+      );
     if (r.messageExpression) {
       const m = compile(r.messageExpression);
       if (m instanceof Error)
@@ -123,10 +131,10 @@ export function celCompileErrors(schema: CelSchema, path: string): FieldError[] 
       );
   });
   for (const [k, sub] of Object.entries(schema.properties ?? {}))
-    errs.push(...celCompileErrors(sub, `${path}.properties[${k}]`));
-  if (schema.items) errs.push(...celCompileErrors(schema.items, `${path}.items`));
+    errs.push(...celCompileErrors(sub, `${path}.properties[${k}]`, false));
+  if (schema.items) errs.push(...celCompileErrors(schema.items, `${path}.items`, false));
   if (typeof schema.additionalProperties === "object")
-    errs.push(...celCompileErrors(schema.additionalProperties, `${path}.additionalProperties`));
+    errs.push(...celCompileErrors(schema.additionalProperties, `${path}.additionalProperties`, false));
   return errs;
 }
 
