@@ -404,6 +404,70 @@ spec:
     }
   });
 
+  it("server-side apply merges lists by their x-kubernetes-list-type markers and reports conflicts per item", async () => {
+    await k.ok(["apply", "-f", "-"], {
+      input: `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: routers.net.example.com}
+spec:
+  group: net.example.com
+  scope: Namespaced
+  names: {plural: routers, singular: router, kind: Router}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              ports:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [name]
+                items:
+                  type: object
+                  required: [name]
+                  properties: {name: {type: string}, port: {type: integer}}
+              tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}
+              hosts: {type: array, items: {type: string}}
+              selector:
+                type: object
+                x-kubernetes-map-type: atomic
+                additionalProperties: {type: string}
+`,
+    });
+    await eventuallyServed(k, "routers");
+    const router = (spec: string) =>
+      `apiVersion: net.example.com/v1\nkind: Router\nmetadata: {name: r}\nspec: ${spec}\n`;
+    const ssa = (manager: string, spec: string, extra: string[] = []) =>
+      k.run(["apply", "--server-side", `--field-manager=${manager}`, ...extra, "-f", "-"], {
+        input: router(spec),
+      });
+    assert.equal((await ssa("a", "{ports: [{name: http, port: 80}], tags: [red], hosts: [one]}")).code, 0);
+    const b = await ssa("b", "{ports: [{name: https, port: 443}], tags: [green]}");
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(
+      await k.ok(["get", "router", "r", "-o", "jsonpath={.spec.ports[*].name} {.spec.tags} {.spec.hosts}"]),
+      'http https ["red","green"] ["one"]',
+    );
+    const clash = await ssa(
+      "b",
+      "{ports: [{name: http, port: 8080}, {name: https, port: 443}], tags: [green]}",
+    );
+    assert.notEqual(clash.code, 0);
+    assert.match(
+      clash.stderr,
+      /Apply failed with 1 conflict: conflict with "a": \.spec\.ports\[name="http"\]\.port/,
+    );
+    // An atomic list (no marker) is owned whole: another manager's list conflicts as one field.
+    const hosts = await ssa("b", "{ports: [{name: https, port: 443}], tags: [green], hosts: [two]}");
+    assert.match(hosts.stderr, /conflict with "a": \.spec\.hosts/);
+  });
+
   it("deleting the definition deletes its objects and stops serving it", async () => {
     await k.ok(["delete", "crd", "crontabs.stable.example.com"]);
     assert.match(
@@ -418,3 +482,11 @@ spec:
     assert.equal(await k.ok(["get", "crontabs", "-A", "-o", "name"]), "");
   });
 });
+
+async function eventuallyServed(k: Kubectl, resource: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await k.run(["get", resource])).code === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${resource} not served`);
+}

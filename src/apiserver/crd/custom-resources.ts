@@ -11,6 +11,7 @@ import type { RequestContext } from "../registry/strategy.ts";
 import type { WatchBroadcaster } from "../watch/broadcaster.ts";
 import { CLEANUP_FINALIZER, type Crd, type CrdVersion } from "./crd-types.ts";
 import { customResourceStrategy } from "./custom-resource-strategy.ts";
+import { setCustomPatchMeta } from "../patch/patch-meta.ts";
 import { customOpenApi } from "./openapi.ts";
 import type { OpenApiV3 } from "../openapi/documents.ts";
 
@@ -101,6 +102,7 @@ export class CustomResources {
       if (s.crd.metadata.name === name) {
         this.served.delete(k);
         this.registry.removeCustom(s.info.group, s.info.resource);
+        setCustomPatchMeta(s.info.group, s.info.kind, undefined);
         this.generation++;
       }
   }
@@ -160,6 +162,7 @@ export class CustomResources {
           labelSelector: scale.labelSelectorPath,
         };
       this.served.set(`${info.group}/${info.resource}`, { crd, info, storage, versions });
+      setCustomPatchMeta(info.group, info.kind, storage.schema?.openAPIV3Schema as never);
       this.registry.setCustom(info, customResourceStrategy(storage, versions, info.namespaced));
       this.generation++;
     }
@@ -260,6 +263,7 @@ export class CustomResources {
           .catch(() => undefined);
       if ((await store.list("")).items.length) return; // objects with finalizers of their own: later
       this.registry.removeCustom(served!.info.group, served!.info.resource);
+      setCustomPatchMeta(served!.info.group, served!.info.kind, undefined);
       this.served.delete(`${served!.info.group}/${served!.info.resource}`);
       this.generation++;
     }

@@ -165,7 +165,64 @@ function build(f: Fragment): KindPatchMeta {
 const built = new Map<string, KindPatchMeta>(Object.entries(kinds).map(([k, f]) => [k, build(f)]));
 const metadataOnly = build({});
 
+const custom = new Map<string, KindPatchMeta>();
+
 /** The list and map metadata of a kind, by "group/Kind"; unknown kinds get ObjectMeta's lists only. */
 export function patchMetaFor(gvk: { group: string; kind: string }): KindPatchMeta {
-  return built.get(`${gvk.group}/${gvk.kind}`) ?? metadataOnly;
+  const key = `${gvk.group}/${gvk.kind}`;
+  return built.get(key) ?? custom.get(key) ?? metadataOnly;
+}
+
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  default?: unknown;
+  "x-kubernetes-list-type"?: string;
+  "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-map-type"?: string;
+}
+
+/**
+ * A custom resource's list and map metadata from its schema's markers: `x-kubernetes-list-type`
+ * map (keyed by `x-kubernetes-list-map-keys`), set or atomic (the default for custom resources),
+ * and `x-kubernetes-map-type: atomic`. Undefined removes it (the CRD went).
+ */
+export function setCustomPatchMeta(group: string, kind: string, schema: SchemaNode | undefined): void {
+  const key = `${group}/${kind}`;
+  if (!schema) {
+    custom.delete(key);
+    return;
+  }
+  const f: Fragment = {};
+  const walk = (node: SchemaNode, path: string) => {
+    if (node["x-kubernetes-map-type"] === "atomic" && path) f[path] = "atomic";
+    if (node.type === "array" || node.items) {
+      const t = node["x-kubernetes-list-type"];
+      const keys = node["x-kubernetes-list-map-keys"] ?? [];
+      const keyDefaults: Record<string, unknown> = {};
+      for (const k of keys) {
+        const d = node.items?.properties?.[k]?.default;
+        if (d !== undefined) keyDefaults[k] = d;
+      }
+      if (path)
+        f[path] =
+          t === "map" && keys.length
+            ? {
+                listType: "map",
+                listMapKeys: keys,
+                ...(Object.keys(keyDefaults).length ? { keyDefaults } : {}),
+              }
+            : t === "set"
+              ? { listType: "set" }
+              : atomicList;
+      // List items add no segment to the path.
+      if (node.items) walk(node.items, path);
+      return;
+    }
+    for (const [name, sub] of Object.entries(node.properties ?? {}))
+      if (!(path === "" && name === "metadata")) walk(sub, path ? `${path}.${name}` : name);
+  };
+  walk(schema, "");
+  custom.set(key, build(f));
 }
