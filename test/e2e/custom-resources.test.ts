@@ -468,6 +468,52 @@ spec:
     assert.match(hosts.stderr, /conflict with "a": \.spec\.hosts/);
   });
 
+  it("an update keeps values a tightened schema no longer allows, if it does not change them (ratcheting)", async () => {
+    const gauges = (max: number) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gauges.net.example.com}
+spec:
+  group: net.example.com
+  scope: Namespaced
+  names: {plural: gauges, singular: gauge, kind: Gauge}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              label: {type: string, maxLength: ${max}}
+              note: {type: string}
+`;
+    await k.ok(["apply", "-f", "-"], { input: gauges(20) });
+    await eventuallyServed(k, "gauges");
+    await k.ok(["apply", "-f", "-"], {
+      input:
+        "apiVersion: net.example.com/v1\nkind: Gauge\nmetadata: {name: g}\nspec: {label: fifteen-chars-x}\n",
+    });
+    await k.ok(["apply", "-f", "-"], { input: gauges(5) });
+    await new Promise((r) => setTimeout(r, 300));
+    await k.ok(["patch", "gauge", "g", "--type=merge", "-p", '{"spec":{"note":"edited"}}']);
+    const changed = await k.run([
+      "patch",
+      "gauge",
+      "g",
+      "--type=merge",
+      "-p",
+      '{"spec":{"label":"sixteen-chars-xx"}}',
+    ]);
+    assert.match(changed.stderr, /spec\.label: Too long: may not be (longer than|more than) 5/);
+    assert.equal(
+      await k.ok(["get", "gauge", "g", "-o", "jsonpath={.spec.label} {.spec.note}"]),
+      "fifteen-chars-x edited",
+    );
+  });
+
   it("deleting the definition deletes its objects and stops serving it", async () => {
     await k.ok(["delete", "crd", "crontabs.stable.example.com"]);
     assert.match(

@@ -9,6 +9,7 @@ import type { RequestContext, Strategy } from "../registry/strategy.ts";
 import type { CrdVersion } from "./crd-types.ts";
 import { applySchemaDefaults, prune, validateValue, type JSONSchemaProps } from "./schema.ts";
 import { celErrors, hasCelRules } from "./cel-validation.ts";
+import { ratchet } from "./ratcheting.ts";
 
 function schemaOf(version: CrdVersion): JSONSchemaProps {
   return version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
@@ -29,10 +30,12 @@ function validateAgainst(schema: JSONSchemaProps, obj: KObject, old?: KObject): 
     properties: props,
     required: (schema.required ?? []).filter((r) => !["metadata", "apiVersion", "kind"].includes(r)),
   };
-  const errs = validateValue(strip(obj), body, "");
+  const now = strip(obj);
+  const before = old ? strip(old) : undefined;
+  const kept = (errs: FieldError[]) => (before && errs.length ? ratchet(errs, now, before, body) : errs);
+  const errs = kept(validateValue(now, body, ""));
   // CEL rules see only values their schema admits (upstream skips them on type errors).
-  if (!errs.length && hasCelRules(body))
-    errs.push(...celErrors(strip(obj), old ? strip(old) : undefined, body, ""));
+  if (!errs.length && hasCelRules(body)) errs.push(...kept(celErrors(now, before, body, "")));
   return errs;
 }
 

@@ -1,0 +1,79 @@
+// CRD validation ratcheting (KEP-4008, on by default since 1.30): on an update, a schema or rule
+// error at a value the update did not change is dropped, so objects stored before a schema
+// tightened stay editable. A value is unchanged when the same path holds an equal value in the
+// old object; list items correlate by index only inside a list that is itself unchanged, and by
+// key in `x-kubernetes-list-type: map` lists. A missing required field ratchets with its object.
+import type { FieldError } from "../../apimachinery/field-error.ts";
+import type { JSONSchemaProps } from "./schema.ts";
+
+type Json = unknown;
+type Segment = string | number;
+
+function parsePath(field: string): Segment[] {
+  const out: Segment[] = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]|\[([^\]]*)\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else out.push(m[3]);
+  }
+  return out;
+}
+
+function equal(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a))
+    return a.length === (b as Json[]).length && a.every((x, i) => equal(x, (b as Json[])[i]));
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  return ka.length === kb.length && ka.every((k) => equal((a as any)[k], (b as any)[k]));
+}
+
+/** The old value correlated with the new one at `path`, or a marker that there is none. */
+const NONE = Symbol("none");
+
+function correlate(
+  obj: Json,
+  old: Json,
+  schema: JSONSchemaProps | undefined,
+  path: Segment[],
+): [Json, Json | typeof NONE] {
+  let cur: Json = obj;
+  let prev: Json | typeof NONE = old;
+  let s = schema;
+  for (const seg of path) {
+    if (typeof seg === "number") {
+      const list = cur as Json[];
+      const item = Array.isArray(list) ? list[seg] : undefined;
+      const keys = (s as any)?.["x-kubernetes-list-map-keys"] as string[] | undefined;
+      if (prev === NONE || !Array.isArray(prev)) prev = NONE;
+      else if ((s as any)?.["x-kubernetes-list-type"] === "map" && keys?.length) {
+        const match = (prev as Json[]).find((p) =>
+          keys.every((k) => equal((p as any)?.[k], (item as any)?.[k])),
+        );
+        prev = match === undefined ? NONE : match;
+      } else prev = equal(list, prev) ? (prev as Json[])[seg] : NONE;
+      cur = item;
+      s = s?.items;
+      continue;
+    }
+    cur = (cur as any)?.[seg];
+    prev = prev === NONE ? NONE : (prev as any)?.[seg];
+    s =
+      s?.properties?.[seg] ??
+      (typeof s?.additionalProperties === "object" ? s.additionalProperties : undefined);
+  }
+  return [cur, prev];
+}
+
+/** The errors of an update that are not ratcheted away. */
+export function ratchet(errs: FieldError[], obj: Json, old: Json, schema: JSONSchemaProps): FieldError[] {
+  return errs.filter((e) => {
+    let path = parsePath(e.field);
+    // A missing required field belongs to its object: it ratchets when that object is unchanged.
+    if (e.type === "FieldValueRequired") path = path.slice(0, -1);
+    const [now, before] = correlate(obj, old, schema, path);
+    return before === NONE || !equal(now, before);
+  });
+}
