@@ -3,8 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { AddressInfo } from "node:net";
 import type { GroupVersion, ServedResource } from "../api/resources.ts";
 import { CustomResources } from "./crd/custom-resources.ts";
-import { ValidatingAdmissionPolicies } from "./policy/admission-policy.ts";
-import { WebhookAdmission, type AdmissionAttributes, type Operation } from "./webhooks/webhook-admission.ts";
+import { DynamicAdmission } from "./dynamic-admission.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
   internal,
@@ -146,18 +145,6 @@ const storageClasses = resources.find(
 )!;
 const isServices = (scope: RequestScope) => scope.info.group === "" && scope.info.resource === "services";
 
-/** The options object an AdmissionReview carries: the request's Create/Update/DeleteOptions. */
-function optionsOf(operation: Operation, scope: RequestScope): Record<string, unknown> | undefined {
-  const kind = { CREATE: "CreateOptions", UPDATE: "UpdateOptions", DELETE: "DeleteOptions" }[
-    operation as "CREATE"
-  ];
-  if (!kind) return undefined;
-  const options: Record<string, unknown> = { kind, apiVersion: "meta.k8s.io/v1" };
-  if (scope.ctx.dryRun) options.dryRun = ["All"];
-  if (operation !== "DELETE" && scope.ctx.fieldManager) options.fieldManager = scope.ctx.fieldManager;
-  return options;
-}
-
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
 /** Paths upstream serves with a trailing slash too (the Python client asks for these). */
@@ -179,8 +166,7 @@ export class ApiServer {
   private readonly deps: ApiServerDeps;
   private readonly servers: Server[] = [];
   readonly customResources: CustomResources;
-  private readonly webhooks: WebhookAdmission;
-  private readonly policies: ValidatingAdmissionPolicies;
+  private readonly admission: DynamicAdmission;
   private readonly quotaCache: NamespacedPolicyCache;
   private readonly metricsApi: MetricsApi;
   private readonly priorityClassCache: NamespacedPolicyCache;
@@ -221,8 +207,11 @@ export class ApiServer {
     this.rbac = new RbacCache(store, deps.logger);
     this.serviceAccounts = new ServiceAccountCache(this.registry.get("", "serviceaccounts")!);
     this.nodeGraph = new NodeGraph(store, deps.logger);
-    this.webhooks = new WebhookAdmission({ registry: this.registry, logger: deps.logger });
-    this.policies = new ValidatingAdmissionPolicies({ registry: this.registry, logger: deps.logger });
+    this.admission = new DynamicAdmission({
+      registry: this.registry,
+      logger: deps.logger,
+      namespaces: this.namespaces,
+    });
     this.metricsApi = new MetricsApi({
       kubelets: this.kubelets,
       nodes: this.registry.get("", "nodes")!,
@@ -266,7 +255,7 @@ export class ApiServer {
         const ns = scope.req.namespace;
         if (scope.info.group === "" && !scope.req.subresource && this.limitRangeCache.has(ns))
           await admitLimits(this.registry.get("", "limitranges")!, scope.info.resource, ns, obj);
-        await this.mutatingWebhooks(scope, "CREATE", obj, undefined);
+        await this.admission.mutate(scope, "CREATE", obj, undefined);
         if (isServices(scope)) await this.allocate(scope, obj, undefined);
         if (scope.info.group === "networking.k8s.io" && scope.info.resource === "ingresses")
           await admitIngressClass(this.registry.for(ingressClasses), obj);
@@ -300,7 +289,7 @@ export class ApiServer {
           );
       },
       admitUpdate: async (scope, obj, old) => {
-        await this.mutatingWebhooks(scope, "UPDATE", obj, old);
+        await this.admission.mutate(scope, "UPDATE", obj, old);
         if (scope.req.subresource) return;
         if (isServices(scope)) await this.allocate(scope, obj, old);
         if (
@@ -311,16 +300,16 @@ export class ApiServer {
           await admitPersistentVolumeClaimUpdate(this.registry.for(storageClasses), obj, old);
       },
       admitDelete: async (scope, load) => {
-        if (!this.dynamicAdmission) return;
+        if (!this.admission.active) return;
         const old = await load();
         if (!old) return;
-        await this.mutatingWebhooks(scope, "DELETE", undefined, old);
-        await this.validatingWebhooks(scope, "DELETE", undefined, old);
+        await this.admission.mutate(scope, "DELETE", undefined, old);
+        await this.admission.validate(scope, "DELETE", undefined, old);
       },
       admitScale: async (scope, scale, old) => {
         const kind = { group: "autoscaling", version: "v1", kind: "Scale" };
-        await this.mutatingWebhooks(scope, "UPDATE", scale, old, { objectKind: kind });
-        await this.validatingWebhooks(scope, "UPDATE", scale, old, { objectKind: kind });
+        await this.admission.mutate(scope, "UPDATE", scale, old, { objectKind: kind });
+        await this.admission.validate(scope, "UPDATE", scale, old, { objectKind: kind });
       },
       released: (scope, obj) => {
         if (isServices(scope)) this.allocator.release(obj);
@@ -343,8 +332,7 @@ export class ApiServer {
     await this.rbac.follow(this.broadcaster, signal);
     await this.nodeGraph.follow(this.broadcaster, signal);
     await this.customResources.follow(this.broadcaster, signal);
-    await this.webhooks.follow(this.broadcaster, signal);
-    await this.policies.follow(this.broadcaster, signal);
+    await this.admission.follow(this.broadcaster, signal);
     await this.quotaCache.follow(this.broadcaster, signal);
     await this.priorityClassCache.follow(this.broadcaster, signal);
     await this.limitRangeCache.follow(this.broadcaster, signal);
@@ -381,74 +369,6 @@ export class ApiServer {
     for (const address of extraBindAddresses) await listen(address, bound);
     this.ready = true;
     return bound;
-  }
-
-  /** What admission webhooks are told about a request, or undefined when none can apply. */
-  private async webhookAttrs(
-    scope: RequestScope,
-    operation: Operation,
-    obj: KObject | undefined,
-    old: KObject | undefined,
-    extra: Partial<AdmissionAttributes> = {},
-  ): Promise<AdmissionAttributes | undefined> {
-    // Webhook configurations are never sent to webhooks, so that a broken one can be fixed.
-    if (!this.dynamicAdmission || scope.info.group === "admissionregistration.k8s.io") return undefined;
-    const ns = scope.info.namespaced ? scope.req.namespace : "";
-    return {
-      operation,
-      group: scope.served.group,
-      version: scope.served.version,
-      resource: scope.info.resource,
-      subresource: scope.req.subresource,
-      kind: scope.info.kind,
-      namespaced: scope.info.namespaced,
-      namespace: ns,
-      name: (obj ?? old)?.metadata?.name ?? scope.req.name,
-      object: obj,
-      oldObject: old,
-      user: scope.ctx.user,
-      dryRun: scope.ctx.dryRun,
-      namespaceLabels: ns ? (await this.namespaces.get(ns))?.metadata?.labels : undefined,
-      options: optionsOf(operation, scope),
-      ...extra,
-    };
-  }
-
-  /** Mutating admission webhooks, before the object's own validation. */
-  private async mutatingWebhooks(
-    scope: RequestScope,
-    operation: Operation,
-    obj: KObject | undefined,
-    old: KObject | undefined,
-    extra?: Partial<AdmissionAttributes>,
-  ): Promise<void> {
-    const attrs = await this.webhookAttrs(scope, operation, obj, old, extra);
-    if (attrs) await this.webhooks.mutate(attrs, scope.ctx.warnings);
-  }
-
-  /** Validating admission webhooks, after the object's own validation, before it is stored. */
-  private async validatingWebhooks(
-    scope: RequestScope,
-    operation: Operation,
-    obj: KObject | undefined,
-    old: KObject | undefined,
-    extra?: Partial<AdmissionAttributes>,
-  ): Promise<void> {
-    const attrs = await this.webhookAttrs(scope, operation, obj, old, extra);
-    if (!attrs) return;
-    // Policies come before webhooks, as upstream's admission plugin order has them.
-    if (!this.policies.empty)
-      await this.policies.validate(
-        attrs,
-        scope.ctx.warnings,
-        attrs.namespace ? await this.namespaces.get(attrs.namespace) : undefined,
-      );
-    await this.webhooks.validate(attrs, scope.ctx.warnings);
-  }
-
-  /** Whether any admission webhook or policy binding exists: most writes skip all of this. */
-  private get dynamicAdmission(): boolean {
-    return !this.webhooks.empty || !this.policies.empty;
   }
 
   /** Built-in and custom group-versions, as discovery lists them and requests are routed by. */
@@ -546,29 +466,8 @@ export class ApiServer {
         new StatusError(400, "BadRequest", "this resource cannot be upgraded").toStatus(),
       );
     const started = performance.now();
-    const admitConnect = async (namespace: string, name: string, subresource: string, options: KObject) => {
-      if (!this.dynamicAdmission) return;
-      const attrs: AdmissionAttributes = {
-        operation: "CONNECT",
-        group: "",
-        version: "v1",
-        resource: "pods",
-        subresource,
-        kind: "Pod",
-        objectKind: { group: "", version: "v1", kind: String(options.kind) },
-        namespaced: true,
-        namespace,
-        name,
-        object: options,
-        user,
-        dryRun: false,
-        namespaceLabels: (await this.namespaces.get(namespace))?.metadata?.labels,
-      };
-      const warnings: string[] = [];
-      await this.webhooks.mutate(attrs, warnings);
-      await this.policies.validate(attrs, warnings, await this.namespaces.get(namespace));
-      await this.webhooks.validate(attrs, warnings);
-    };
+    const admitConnect = (namespace: string, name: string, subresource: string, options: KObject) =>
+      this.admission.connect(user, namespace, name, subresource, options);
     await handlePodConnect(
       { registry: this.registry, kubelets: this.kubelets, admitConnect },
       req,
@@ -940,9 +839,9 @@ export class ApiServer {
       headers: req.headers,
       body,
     };
-    if (this.dynamicAdmission && (!info.subresource || info.subresource === "status"))
+    if (this.admission.active && (!info.subresource || info.subresource === "status"))
       scope.ctx.validateAdmission = (obj, old) =>
-        this.validatingWebhooks(scope, old ? "UPDATE" : "CREATE", obj, old);
+        this.admission.validate(scope, old ? "UPDATE" : "CREATE", obj, old);
     if (node !== undefined) await this.nodeRestriction.admit(node, info, decodedBody(scope));
     await this.dispatch(scope, served, res);
   }
