@@ -28,11 +28,19 @@ export class DynamicAdmission {
   private readonly webhooks: WebhookAdmission;
   private readonly policies: ValidatingAdmissionPolicies;
   private readonly namespaces: NamespaceCache;
+  private readonly authorizerHandle: string | undefined;
 
-  constructor(deps: { registry: Registry; logger: Logger; namespaces: NamespaceCache }) {
+  constructor(deps: {
+    registry: Registry;
+    logger: Logger;
+    namespaces: NamespaceCache;
+    /** registerCelAuthorizer's handle for the server's authorizer, for CEL's `authorizer`. */
+    authorizerHandle?: string;
+  }) {
     this.webhooks = new WebhookAdmission(deps);
     this.policies = new ValidatingAdmissionPolicies(deps);
     this.namespaces = deps.namespaces;
+    this.authorizerHandle = deps.authorizerHandle;
   }
 
   async follow(broadcaster: WatchBroadcaster, signal: AbortSignal): Promise<void> {
@@ -72,6 +80,7 @@ export class DynamicAdmission {
       dryRun: scope.ctx.dryRun,
       namespaceLabels: ns ? (await this.namespaces.get(ns))?.metadata?.labels : undefined,
       options: optionsOf(operation, scope),
+      authorizerHandle: this.authorizerHandle,
       ...extra,
     };
   }
@@ -134,6 +143,7 @@ export class DynamicAdmission {
       user,
       dryRun: false,
       namespaceLabels: (await this.namespaces.get(namespace))?.metadata?.labels,
+      authorizerHandle: this.authorizerHandle,
     };
     const warnings: string[] = [];
     await this.webhooks.mutate(attrs, warnings);

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { GroupVersion, ServedResource } from "../api/resources.ts";
 import { CustomResources } from "./crd/custom-resources.ts";
 import { DynamicAdmission } from "./dynamic-admission.ts";
+import { registerCelAuthorizer } from "./cel/authz.ts";
 import { deprecationWarning } from "../api/conversion/index.ts";
 import {
   internal,
@@ -211,6 +212,7 @@ export class ApiServer {
       registry: this.registry,
       logger: deps.logger,
       namespaces: this.namespaces,
+      authorizerHandle: registerCelAuthorizer((q) => this.authorizer.authorize(q)),
     });
     this.metricsApi = new MetricsApi({
       kubelets: this.kubelets,

@@ -177,3 +177,54 @@ spec: {policyName: demo-policy.example.com}
     /spec\.validationActions: Required value: at least one validation action is required/,
   );
 });
+
+test("a policy asks the authorizer about the request's user (authorizer.group(...).check)", async () => {
+  await k.ok(["create", "namespace", "team"]);
+  await k.ok([
+    "create",
+    "role",
+    "cm-writer",
+    "-n",
+    "team",
+    "--verb=create,get,list",
+    "--resource=configmaps",
+  ]);
+  await k.ok(["create", "rolebinding", "jane-cm", "-n", "team", "--role=cm-writer", "--user=jane"]);
+  await k.ok(["create", "rolebinding", "lead-cm", "-n", "team", "--role=cm-writer", "--user=lead"]);
+  await k.ok(["create", "role", "secret-reader", "-n", "team", "--verb=list", "--resource=secrets"]);
+  await k.ok(["create", "rolebinding", "lead-secrets", "-n", "team", "--role=secret-reader", "--user=lead"]);
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: sensitive-configs.example.com}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"]}
+  validations:
+  - expression: "!has(object.metadata.labels) || !('sensitive' in object.metadata.labels) || authorizer.group('').resource('secrets').namespace(object.metadata.namespace).check('list').allowed()"
+    message: "only those who may list secrets may create sensitive config maps"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: sensitive-configs-team.example.com}
+spec:
+  policyName: sensitive-configs.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: team}}
+`,
+  });
+  await settle();
+  const cm = (name: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: team, labels: {sensitive: "yes"}}\n`;
+  const jane = await k.run(["create", "--as=jane", "-f", "-"], { input: cm("by-jane") });
+  assert.notEqual(jane.code, 0);
+  assert.match(
+    jane.stderr,
+    /configmaps "by-jane" is forbidden: ValidatingAdmissionPolicy 'sensitive-configs\.example\.com' with binding 'sensitive-configs-team\.example\.com' denied request: only those who may list secrets may create sensitive config maps/,
+  );
+  await k.ok(["create", "--as=lead", "-f", "-"], { input: cm("by-lead") });
+  await k.ok(["create", "--as=jane", "configmap", "plain", "-n", "team"]);
+});

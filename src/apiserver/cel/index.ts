@@ -1,6 +1,8 @@
 // The CEL environment Kubernetes gives its expressions (CRD rules, webhook match conditions):
-// the standard library, strings, and Kubernetes' own lists, regex, quantity, ip, cidr and url.
+// the standard library, strings, and Kubernetes' own lists, regex, quantity, ip, cidr, url and authz.
 import { celEnv, type CelEnv } from "@bufbuild/cel";
+import { createRegistry } from "@bufbuild/protobuf";
+import { authzFile, authzFuncs } from "./authz.ts";
 import { strings } from "@bufbuild/cel/ext";
 import { listAndRegexFuncs } from "./lists-regex.ts";
 import { netFuncs } from "./net.ts";
@@ -8,6 +10,6 @@ import { quantityFuncs } from "./quantity.ts";
 import { celTypesRegistry } from "./types.ts";
 
 export const kubernetesCelEnv: CelEnv = celEnv({
-  funcs: [...strings, ...listAndRegexFuncs, ...quantityFuncs, ...netFuncs],
-  registry: celTypesRegistry,
+  funcs: [...strings, ...listAndRegexFuncs, ...quantityFuncs, ...netFuncs, ...authzFuncs],
+  registry: createRegistry(celTypesRegistry, authzFile),
 });

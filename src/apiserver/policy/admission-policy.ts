@@ -18,7 +18,12 @@ import type { Logger } from "../../util/logger.ts";
 import { evalCelWith } from "../crd/cel-validation.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { WatchBroadcaster } from "../watch/broadcaster.ts";
-import { webhookApplies, type AdmissionAttributes, type Webhook } from "../webhooks/webhook-admission.ts";
+import {
+  celAuthorizer,
+  webhookApplies,
+  type AdmissionAttributes,
+  type Webhook,
+} from "../webhooks/webhook-admission.ts";
 
 type Obj = Record<string, any>;
 
@@ -211,7 +216,8 @@ export class ValidatingAdmissionPolicies {
     };
     const variables = new Map<string, unknown>();
     const variableErrors = new Map<string, string>();
-    const celVars = () => ({ variables: celMap(variables as Map<string, never>) });
+    const authorizer = celAuthorizer(a);
+    const celVars = () => ({ variables: celMap(variables as Map<string, never>), authorizer });
     for (const v of (spec.variables ?? []) as Obj[]) {
       const r = evalCelWith(String(v.expression), json, celVars());
       if (r.error !== undefined) variableErrors.set(String(v.name), r.error);

@@ -12,7 +12,8 @@ import {
 } from "../../apimachinery/selectors/index.ts";
 import { StatusError, type StatusReason } from "../../apimachinery/status-error.ts";
 import type { Logger } from "../../util/logger.ts";
-import { evalCel } from "../crd/cel-validation.ts";
+import { evalCelWith } from "../crd/cel-validation.ts";
+import { authorizerValue } from "../cel/authz.ts";
 import { applyJsonPatch } from "../patch/json-patch.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { WatchBroadcaster } from "../watch/broadcaster.ts";
@@ -65,6 +66,20 @@ export interface AdmissionAttributes {
   objectKind?: { group: string; version: string; kind: string };
   /** The request's options object (CreateOptions, UpdateOptions, DeleteOptions, …). */
   options?: Record<string, unknown>;
+  /** The API server's authorizer for CEL's `authorizer` (registerCelAuthorizer's handle). */
+  authorizerHandle?: string;
+}
+
+/** CEL's `authorizer` variable for a request, or null when the server registered none. */
+export function celAuthorizer(a: AdmissionAttributes): unknown {
+  if (!a.authorizerHandle) return null;
+  return authorizerValue(a.authorizerHandle, a.user, {
+    group: a.group,
+    resource: a.resource,
+    subresource: a.subresource ?? "",
+    namespace: a.namespace ?? "",
+    name: a.name ?? "",
+  });
 }
 
 const PREFIXES = {
@@ -129,7 +144,11 @@ export function matchConditionsPass(w: Webhook, a: AdmissionAttributes): true | 
     dryRun: a.dryRun,
   };
   for (const c of w.matchConditions) {
-    const r = evalCel(c.expression, { object: a.object ?? null, oldObject: a.oldObject ?? null, request });
+    const r = evalCelWith(
+      c.expression,
+      { object: a.object ?? null, oldObject: a.oldObject ?? null, request },
+      { authorizer: celAuthorizer(a) },
+    );
     if (r.error !== undefined) return `failed to evaluate match condition "${c.name}": ${r.error}`;
     if (r.value !== true) return false;
   }
