@@ -383,7 +383,13 @@ describe("node agent on containerd", { timeout: 600_000 }, () => {
     assert.equal(after.restartCount, 0);
     assert.equal(after.containerID, before.containerID);
     assert.equal(after.state.running?.startedAt, before.state.running?.startedAt);
-    assert.equal(await k.ok(["exec", "kubia-manual", "--", "hostname"]), "kubia-manual\n");
+    // The kubelet API opens once the new agent has its runtime and informers: a loaded machine
+    // can take longer than the fixed wait above.
+    const out = await eventually("the kubelet API answers exec", async () => {
+      const r = await k.run(["exec", "kubia-manual", "--", "hostname"]);
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    assert.equal(out, "kubia-manual\n");
   });
 
   it("kubectl run -i --rm attaches to the container, prints its output and deletes the pod", async () => {
