@@ -9,11 +9,11 @@ import {
   type FieldError,
 } from "../../apimachinery/field-error.ts";
 import { celCompileError } from "../../apiserver/crd/cel-validation.ts";
-import { asArray, idx, isObject, qualifiedName, str } from "./common.ts";
+import { asArray, idx, isObject, str } from "./common.ts";
 import { nameIsDNSSubdomain } from "./formats.ts";
 import { validateLabelSelector } from "./label-selector.ts";
-import { validateObjectMeta, validateObjectMetaUpdate } from "./object-meta.ts";
-import { validateRule } from "./admissionregistration.ts";
+import { validateObjectMeta } from "./object-meta.ts";
+import { updater, validateMatchConditions, validateRule } from "./admissionregistration.ts";
 
 type Obj = Record<string, any>;
 
@@ -58,18 +58,7 @@ export function validateValidatingAdmissionPolicy(p: Obj): FieldError[] {
     errs.push(required("spec.validations", "validations or auditAnnotations must contain at least one item"));
   if (spec.failurePolicy != null && !["Fail", "Ignore"].includes(spec.failurePolicy))
     errs.push(notSupported("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
-  const names = new Set<string>();
-  asArray(spec.matchConditions).forEach((c, i) => {
-    const p2 = idx("spec.matchConditions", i);
-    const name = str(c?.name);
-    if (!name) errs.push(required(`${p2}.name`, ""));
-    else {
-      errs.push(...qualifiedName(name, `${p2}.name`));
-      if (names.has(name)) errs.push(duplicate(`${p2}.name`, name));
-      names.add(name);
-    }
-    errs.push(...compiled(c?.expression, `${p2}.expression`));
-  });
+  errs.push(...validateMatchConditions(asArray(spec.matchConditions), "spec.matchConditions"));
   asArray(spec.variables).forEach((v, i) => {
     const p2 = idx("spec.variables", i);
     if (!str(v?.name)) errs.push(required(`${p2}.name`, ""));
@@ -134,11 +123,6 @@ export function validateValidatingAdmissionPolicyBinding(b: Obj): FieldError[] {
     );
   return errs;
 }
-
-const updater = (create: (o: Obj) => FieldError[]) => (obj: Obj, old: Obj) => [
-  ...validateObjectMetaUpdate(obj.metadata, old.metadata),
-  ...create(obj).filter((e) => !e.field.startsWith("metadata.")),
-];
 
 export const validateValidatingAdmissionPolicyUpdate = updater(validateValidatingAdmissionPolicy);
 export const validateValidatingAdmissionPolicyBindingUpdate = updater(

@@ -93,7 +93,8 @@ function validateClientConfig(cc: unknown, path: string): FieldError[] {
   return errs;
 }
 
-function validateMatchConditions(conds: unknown[], path: string): FieldError[] {
+/** matchConditions of webhooks and admission policies: named, unique, at most 64, compiled. */
+export function validateMatchConditions(conds: unknown[], path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (conds.length > 64)
     errs.push({
@@ -194,7 +195,8 @@ function validator(mutating: boolean) {
   };
 }
 
-const updater = (create: (o: Obj) => FieldError[]) => (cfg: Obj, old: Obj) => [
+/** An update is validated as a create, with ObjectMeta's update rules for the metadata. */
+export const updater = (create: (o: Obj) => FieldError[]) => (cfg: Obj, old: Obj) => [
   ...validateObjectMetaUpdate(cfg.metadata, old.metadata),
   ...create(cfg).filter((e) => !e.field.startsWith("metadata.")),
 ];

@@ -243,11 +243,5 @@ export function evalCelWith(
 
 /** Evaluates an expression over plain JSON variables (integers as ints, objects as maps). */
 export function evalCel(expr: string, vars: Record<string, Json>): { value?: unknown; error?: string } {
-  const program = compile(expr);
-  if (program instanceof Error) return { error: `compilation failed: ${program.message}` };
-  const ctx: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) ctx[k] = v === undefined ? null : toCel(v, undefined);
-  const result = (program as (c: Record<string, unknown>) => CelValue)(ctx);
-  if (isCelError(result)) return { error: result.message };
-  return { value: result };
+  return evalCelWith(expr, vars, {});
 }

@@ -4,6 +4,7 @@
 // old object; list items correlate by index only inside a list that is itself unchanged, and by
 // key in `x-kubernetes-list-type: map` lists. A missing required field ratchets with its object.
 import type { FieldError } from "../../apimachinery/field-error.ts";
+import { deepEqual as equal } from "../../api/validation/common.ts";
 import type { JSONSchemaProps } from "./schema.ts";
 
 type Json = unknown;
@@ -17,17 +18,6 @@ function parsePath(field: string): Segment[] {
     else out.push(m[3]);
   }
   return out;
-}
-
-function equal(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a))
-    return a.length === (b as Json[]).length && a.every((x, i) => equal(x, (b as Json[])[i]));
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => equal((a as any)[k], (b as any)[k]));
 }
 
 /** The old value correlated with the new one at `path`, or a marker that there is none. */
