@@ -165,6 +165,32 @@ spec:
     bad.stderr,
     /The ValidatingAdmissionPolicy "broken\.example\.com" is invalid: spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.containers\.all\(c, c\.image\.startsWith\(": compilation failed: ERROR: <input>:1:/,
   );
+  // Expressions are checked, not only parsed: an undeclared variable, an undeclared policy
+  // variable, and a validation that is not a bool.
+  const unchecked = await k.run(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: unchecked.example.com}
+spec:
+  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"]}]}
+  variables:
+  - {name: images, expression: "object.spec.containers.map(c, c.image)"}
+  validations:
+  - expression: "objct.spec.containers.size() < 5"
+  - expression: "variables.imags.all(i, i != '')"
+  - expression: "size(variables.images)"
+`,
+  });
+  assert.notEqual(unchecked.code, 0);
+  assert.match(
+    unchecked.stderr,
+    /spec\.validations\[0\]\.expression: Invalid value: "objct\.spec\.containers\.size\(\) < 5": compilation failed: ERROR: <input>:1:1: undeclared reference to 'objct' \(in container ''\)/,
+  );
+  assert.match(unchecked.stderr, /spec\.validations\[1\]\.expression: .*undefined field 'imags'/);
+  assert.match(
+    unchecked.stderr,
+    /spec\.validations\[2\]\.expression: Invalid value: "size\(variables\.images\)": must evaluate to bool/,
+  );
   const binding = await k.run(["apply", "-f", "-"], {
     input: `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding

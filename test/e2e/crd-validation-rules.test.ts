@@ -178,3 +178,71 @@ spec:
     assert.match(bad.stderr, new RegExp(`spec: Invalid value: "object": ${m}`));
   assert.equal(await k.ok(["get", "pool", "p", "-o", "jsonpath={.spec.memory}"]), "512Mi");
 });
+
+test("rules are type-checked and priced against their schema when the CRD is written", async () => {
+  const mistyped = await k.run(["apply", "-f", "-"], {
+    input: crd("gadgets", "Gadget", "self.minReplicas == 'two'"),
+  });
+  assert.match(
+    mistyped.stderr,
+    /compilation failed: ERROR: <input>:1:18: found no matching overload for '_==_' applied to '\(int, string\)'/,
+  );
+  const notBool = await k.run(["apply", "-f", "-"], {
+    input: crd("gadgets", "Gadget", "self.minReplicas + 1"),
+  });
+  assert.match(
+    notBool.stderr,
+    /x-kubernetes-validations\[0\]\.rule: Invalid value: .*cel expression must evaluate to a bool/,
+  );
+  const tags = (listBounds: string, itemBounds: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: tagsets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: tagsets, singular: tagset, kind: TagSet}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              deadline: {type: string, format: date-time}
+              tags:
+                type: array${listBounds}
+                items:
+                  type: string${itemBounds}
+                  x-kubernetes-validations:
+                  - {rule: "self.matches('^[a-z]+$')", message: "tags are lowercase words"}
+            x-kubernetes-validations:
+            - {rule: "self.deadline < timestamp('2030-01-01T00:00:00Z')", message: "the deadline is before 2030"}
+`;
+  for (const kubectl of [k, new Kubectl(server.kubeconfig, 27), new Kubectl(server.kubeconfig, 33)]) {
+    const costly = await kubectl.run(["apply", "-f", "-"], { input: tags("", "") });
+    assert.notEqual(costly.code, 0);
+    assert.match(
+      costly.stderr,
+      /properties\[tags\]\.items\.x-kubernetes-validations\[0\]\.rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x \(try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared\)/,
+    );
+  }
+  assert.equal((await k.run(["get", "crd", "tagsets.example.com"])).code, 1, "the CRD was not stored");
+  await k.ok(["apply", "-f", "-"], {
+    input: tags("\n                maxItems: 50", "\n                  maxLength: 63"),
+  });
+  await eventually("tagsets served", async () =>
+    (await k.run(["get", "tagsets"])).code === 0 ? true : undefined,
+  );
+  const set = (spec: string) =>
+    `apiVersion: example.com/v1\nkind: TagSet\nmetadata: {name: t}\nspec: ${spec}\n`;
+  await k.ok(["apply", "-f", "-"], { input: set("{deadline: '2029-06-01T00:00:00Z', tags: [web, db]}") });
+  const bad = await k.run(["apply", "-f", "-"], {
+    input: set("{deadline: '2031-01-01T00:00:00Z', tags: [Web]}"),
+  });
+  assert.match(bad.stderr, /spec: Invalid value: "object": the deadline is before 2030/);
+  assert.match(bad.stderr, /spec\.tags\[0\]: Invalid value: "string": tags are lowercase words/);
+});

@@ -8,20 +8,30 @@ import {
   duplicate,
   type FieldError,
 } from "../../apimachinery/field-error.ts";
-import { celCompileError } from "../../apiserver/crd/cel-validation.ts";
+import { policyVars } from "../../apiserver/cel/check/expression.ts";
+import type { CelT } from "../../apiserver/cel/check/types.ts";
 import { asArray, idx, isObject, str } from "./common.ts";
 import { nameIsDNSSubdomain } from "./formats.ts";
 import { validateLabelSelector } from "./label-selector.ts";
 import { validateObjectMeta } from "./object-meta.ts";
-import { updater, validateMatchConditions, validateRule } from "./admissionregistration.ts";
+import {
+  celExpressionErrors,
+  updater,
+  validateMatchConditions,
+  validateRule,
+} from "./admissionregistration.ts";
 
 type Obj = Record<string, any>;
 
-function compiled(expr: unknown, path: string): FieldError[] {
+function compiled(
+  expr: unknown,
+  path: string,
+  vars: Record<string, CelT>,
+  result?: "bool" | "string",
+): FieldError[] {
   const text = str(expr);
   if (!text) return [required(path, "")];
-  const e = celCompileError(text);
-  return e ? [invalid(path, text, `compilation failed: ERROR: ${e}`)] : [];
+  return celExpressionErrors(text, path, vars, result);
 }
 
 function validateMatchResources(m: unknown, path: string, requireRules: boolean): FieldError[] {
@@ -58,18 +68,24 @@ export function validateValidatingAdmissionPolicy(p: Obj): FieldError[] {
     errs.push(required("spec.validations", "validations or auditAnnotations must contain at least one item"));
   if (spec.failurePolicy != null && !["Fail", "Ignore"].includes(spec.failurePolicy))
     errs.push(notSupported("spec.failurePolicy", spec.failurePolicy, ["Fail", "Ignore"]));
-  errs.push(...validateMatchConditions(asArray(spec.matchConditions), "spec.matchConditions"));
+  const vars = policyVars(
+    asArray(spec.variables)
+      .map((v) => str(v?.name))
+      .filter(Boolean),
+  );
+  errs.push(...validateMatchConditions(asArray(spec.matchConditions), "spec.matchConditions", vars));
   asArray(spec.variables).forEach((v, i) => {
     const p2 = idx("spec.variables", i);
     if (!str(v?.name)) errs.push(required(`${p2}.name`, ""));
     else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.name))
       errs.push(invalid(`${p2}.name`, v.name, "name is not a valid CEL identifier"));
-    errs.push(...compiled(v?.expression, `${p2}.expression`));
+    errs.push(...compiled(v?.expression, `${p2}.expression`, vars));
   });
   validations.forEach((v, i) => {
     const p2 = idx("spec.validations", i);
-    errs.push(...compiled(v?.expression, `${p2}.expression`));
-    if (v?.messageExpression != null) errs.push(...compiled(v.messageExpression, `${p2}.messageExpression`));
+    errs.push(...compiled(v?.expression, `${p2}.expression`, vars, "bool"));
+    if (v?.messageExpression != null)
+      errs.push(...compiled(v.messageExpression, `${p2}.messageExpression`, vars, "string"));
     if (v?.message != null && (str(v.message).trim() === "" || /\n/.test(v.message)))
       errs.push(
         invalid(`${p2}.message`, v.message, "message must be non-empty and may not contain line breaks"),
@@ -80,7 +96,7 @@ export function validateValidatingAdmissionPolicy(p: Obj): FieldError[] {
   audits.forEach((a, i) => {
     const p2 = idx("spec.auditAnnotations", i);
     if (!str(a?.key)) errs.push(required(`${p2}.key`, ""));
-    errs.push(...compiled(a?.valueExpression, `${p2}.valueExpression`));
+    errs.push(...compiled(a?.valueExpression, `${p2}.valueExpression`, vars));
   });
   return errs;
 }

@@ -7,7 +7,8 @@ import {
   required,
   type FieldError,
 } from "../../apimachinery/field-error.ts";
-import { celCompileError } from "../../apiserver/crd/cel-validation.ts";
+import { expressionError, matchConditionVars } from "../../apiserver/cel/check/expression.ts";
+import type { CelT } from "../../apiserver/cel/check/types.ts";
 import { asArray, dnsSubdomain, idx, isObject, qualifiedName, str } from "./common.ts";
 import { nameIsDNSSubdomain } from "./formats.ts";
 import { validateLabelSelector } from "./label-selector.ts";
@@ -94,7 +95,11 @@ function validateClientConfig(cc: unknown, path: string): FieldError[] {
 }
 
 /** matchConditions of webhooks and admission policies: named, unique, at most 64, compiled. */
-export function validateMatchConditions(conds: unknown[], path: string): FieldError[] {
+export function validateMatchConditions(
+  conds: unknown[],
+  path: string,
+  vars: Record<string, CelT> = matchConditionVars,
+): FieldError[] {
   const errs: FieldError[] = [];
   if (conds.length > 64)
     errs.push({
@@ -117,11 +122,23 @@ export function validateMatchConditions(conds: unknown[], path: string): FieldEr
     const expr = str(cond.expression);
     if (!expr) errs.push(required(`${p}.expression`, ""));
     else {
-      const e = celCompileError(expr);
-      if (e) errs.push(invalid(`${p}.expression`, expr, `compilation failed: ERROR: ${e}`));
+      errs.push(...celExpressionErrors(expr, `${p}.expression`, vars, "bool"));
     }
   });
   return errs;
+}
+
+/** The expression's compile errors, worded as upstream's CEL compiler words them. */
+export function celExpressionErrors(
+  expr: string,
+  path: string,
+  vars: Record<string, CelT>,
+  result?: "bool" | "string",
+): FieldError[] {
+  const e = expressionError(expr, vars, result);
+  if (!e) return [];
+  if (typeof e !== "string") return [invalid(path, expr, `must evaluate to ${result ?? "a value"}`)];
+  return [invalid(path, expr, `compilation failed: ERROR: ${e}`)];
 }
 
 function validateWebhook(w: Obj, path: string, mutating: boolean): FieldError[] {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fieldErrorMessage } from "../../apimachinery/field-error.ts";
-import { celCompileErrors, celErrors, type CelSchema } from "./cel-validation.ts";
+import { celCompileErrors } from "./cel-compile.ts";
+import { celErrors, type CelSchema } from "./cel-validation.ts";
 
 const schema: CelSchema = {
   type: "object",
@@ -118,4 +119,135 @@ test("a rule naming a field its schema does not declare is refused with cel-go's
     properties: { spec: { type: "object", properties: { x: { type: "integer" } } } },
   };
   assert.deepEqual(celCompileErrors(root, "s").map(fieldErrorMessage), []);
+});
+
+test("a rule must type-check and evaluate to a bool, and its messageExpression to a string", () => {
+  const at = (rule: ValidationRuleLike): CelSchema => ({
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        "x-kubernetes-validations": [rule],
+        properties: { replicas: { type: "integer" }, name: { type: "string" } },
+      },
+    },
+  });
+  const errs = (rule: ValidationRuleLike) => celCompileErrors(at(rule), "s").map(fieldErrorMessage);
+  assert.match(
+    errs({ rule: "self.replicas == 'three'" })[0]!,
+    /compilation failed: ERROR: <input>:1:15: found no matching overload for '_==_' applied to '\(int, string\)'/,
+  );
+  assert.match(
+    errs({ rule: "self.replicas + 1" })[0]!,
+    /rule: Invalid value: .*: cel expression must evaluate to a bool$/,
+  );
+  assert.match(
+    errs({ rule: "self.replicas > 0", messageExpression: "self.replicas" })[0]!,
+    /messageExpression: Invalid value: .*: must evaluate to a string$/,
+  );
+  assert.deepEqual(
+    errs({ rule: "self.replicas > 0", messageExpression: "'got ' + string(self.replicas)" }),
+    [],
+  );
+});
+
+type ValidationRuleLike = { rule: string; messageExpression?: string };
+
+test("a rule too expensive for the sizes its schema allows is refused, with upstream's hint", () => {
+  const tags = (
+    bounds: Record<string, number>,
+    itemBounds: Record<string, number>,
+    rule: string,
+  ): CelSchema => ({
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        properties: {
+          tags: {
+            type: "array",
+            ...bounds,
+            items: { type: "string", ...itemBounds, "x-kubernetes-validations": [{ rule }] },
+          },
+        },
+      },
+    },
+  });
+  const errs = (s: CelSchema) =>
+    celCompileErrors(s, "spec.versions[0].schema.openAPIV3Schema").map(fieldErrorMessage);
+  const unbounded = errs(tags({}, {}, "self.matches('^[a-z]+$')"));
+  assert.equal(
+    unbounded[0],
+    "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].items.x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)",
+  );
+  assert.match(
+    unbounded[1]!,
+    /^spec\.versions\[0\]\.schema\.openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total/,
+  );
+  assert.deepEqual(errs(tags({ maxItems: 100 }, { maxLength: 63 }, "self.matches('^[a-z]+$')")), []);
+});
+
+test("rules are priced on the object's own sizes when they run", () => {
+  const s: CelSchema = {
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        properties: {
+          tags: {
+            type: "array",
+            maxItems: 1000,
+            items: { type: "string", maxLength: 10000 },
+            "x-kubernetes-validations": [{ rule: "self.all(x, x.matches('^[a-z]+$'))" }],
+          },
+        },
+      },
+    },
+  };
+  assert.deepEqual(celCompileErrors(s, "s"), []);
+  assert.deepEqual(celErrors({ spec: { tags: ["abc", "def"] } }, undefined, s, ""), []);
+  const big = { spec: { tags: Array.from({ length: 400 }, () => "a".repeat(10000)) } };
+  assert.deepEqual(celErrors(big, undefined, s, "").map(fieldErrorMessage), [
+    `spec.tags: Invalid value: "array": call cost exceeds limit for rule: self.all(x, x.matches('^[a-z]+$'))`,
+  ]);
+});
+
+test("dates, durations and escaped property names reach rules as upstream gives them", () => {
+  const s: CelSchema = {
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        "x-kubernetes-validations": [
+          { rule: "self.start < self.end", message: "start must be before end" },
+          { rule: "self.timeout <= duration('1h')", message: "timeout at most an hour" },
+          { rule: "self.max__dash__surge != 'bad'", message: "no bad surge" },
+          { rule: "self.day.getDayOfWeek() != 0", message: "not on Sundays" },
+        ],
+        properties: {
+          start: { type: "string", format: "date-time" },
+          end: { type: "string", format: "date-time" },
+          timeout: { type: "string", format: "duration" },
+          "max-surge": { type: "string" },
+          day: { type: "string", format: "date" },
+        },
+      },
+    },
+  };
+  assert.deepEqual(celCompileErrors(s, "s"), []);
+  const ok = {
+    start: "2026-01-01T00:00:00Z",
+    end: "2026-01-02T00:00:00Z",
+    timeout: "30m",
+    "max-surge": "1",
+    day: "2026-12-07",
+  };
+  assert.deepEqual(celErrors({ spec: ok }, undefined, s, ""), []);
+  const bad = { start: ok.end, end: ok.start, timeout: "2h", "max-surge": "bad", day: "2026-12-06" };
+  assert.deepEqual(celErrors({ spec: bad }, undefined, s, "").map(fieldErrorMessage), [
+    'spec: Invalid value: "object": start must be before end',
+    'spec: Invalid value: "object": timeout at most an hour',
+    'spec: Invalid value: "object": no bad surge',
+    'spec: Invalid value: "object": not on Sundays',
+  ]);
 });

@@ -7,7 +7,10 @@
 // are refused when the CRD is written.
 import { isCelError, parse, plan, type CelValue } from "@bufbuild/cel";
 import { kubernetesCelEnv } from "../cel/index.ts";
-import { undefinedFieldError } from "./cel-fields.ts";
+import { check, type Parsed } from "../cel/check/checker.ts";
+import { PER_CALL_LIMIT, RUNTIME_BUDGET, estimateCost } from "../cel/check/cost.ts";
+import { sizedType } from "../cel/check/sized.ts";
+import { escapeName, schemaType, type CelT, type SchemaNode } from "../cel/check/types.ts";
 import { forbidden, invalid, required, duplicate, type FieldError } from "../../apimachinery/field-error.ts";
 
 type Json = unknown;
@@ -23,6 +26,11 @@ export interface ValidationRule {
 
 export interface CelSchema {
   type?: string;
+  format?: string;
+  maxLength?: number;
+  maxItems?: number;
+  maxProperties?: number;
+  required?: string[];
   properties?: Record<string, CelSchema>;
   additionalProperties?: CelSchema | boolean;
   items?: CelSchema;
@@ -32,15 +40,21 @@ export interface CelSchema {
 
 type Program = (ctx: { self: unknown; oldSelf?: unknown }) => unknown;
 
-const env = kubernetesCelEnv;
-const programs = new Map<string, Program | Error>();
+export interface Compiled {
+  parsed: Parsed;
+  program: Program;
+}
 
-/** The compiled rule, or the compiler's error (cached per expression text). */
-function compile(expr: string): Program | Error {
+const env = kubernetesCelEnv;
+const programs = new Map<string, Compiled | Error>();
+
+/** The parsed and planned expression, or the parser's error (cached per expression text). */
+export function compile(expr: string): Compiled | Error {
   let p = programs.get(expr);
   if (!p) {
     try {
-      p = plan(env, parse(expr)) as unknown as Program;
+      const parsed = parse(expr);
+      p = { parsed: parsed as unknown as Parsed, program: plan(env, parsed) as unknown as Program };
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
@@ -49,17 +63,23 @@ function compile(expr: string): Program | Error {
   return p;
 }
 
-/** The compiler's message for an expression that does not compile, else undefined. */
-export function celCompileError(expr: string): string | undefined {
-  const c = compile(expr);
-  return c instanceof Error ? c.message : undefined;
-}
-
 const usesOldSelf = (rule: string) => /\boldSelf\b/.test(rule);
 const isObject = (v: Json): v is Record<string, Json> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The value as CEL sees it under the schema: integers as ints, objects as maps. */
+// Strings of format date, date-time and duration are timestamps and durations to rules.
+const converters: Record<string, Compiled | Error> = {};
+function convert(fn: "timestamp" | "duration", text: string): unknown {
+  const c = (converters[fn] ??= compile(`${fn}(s)`));
+  if (c instanceof Error) return text;
+  const out = c.program({ s: text } as never) as CelValue;
+  return isCelError(out) ? text : out;
+}
+
+/**
+ * The value as CEL sees it under the schema: integers as ints, objects as maps whose declared
+ * properties are named as rules spell them (`foo-bar` as `foo__dash__bar`), dates as timestamps.
+ */
 function toCel(v: Json, schema: CelSchema | undefined): unknown {
   if (typeof v === "number") {
     const integer =
@@ -68,74 +88,27 @@ function toCel(v: Json, schema: CelSchema | undefined): unknown {
       (!schema?.type && Number.isInteger(v));
     return integer && Number.isInteger(v) ? BigInt(v) : v;
   }
+  if (typeof v === "string" && schema?.type === "string" && schema.format) {
+    if (schema.format === "date-time") return convert("timestamp", v);
+    if (schema.format === "date") return convert("timestamp", `${v}T00:00:00Z`);
+    if (schema.format === "duration") return convert("duration", v);
+  }
   if (Array.isArray(v)) return v.map((x) => toCel(x, schema?.items));
   if (isObject(v)) {
     const m = new Map<string, unknown>();
     for (const [k, x] of Object.entries(v)) {
-      const sub =
-        schema?.properties?.[k] ??
-        (typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      const declared = schema?.properties?.[k];
+      if (declared) {
+        const name = escapeName(k);
+        if (name !== undefined) m.set(name, toCel(x, declared));
+        continue;
+      }
+      const sub = typeof schema?.additionalProperties === "object" ? schema.additionalProperties : undefined;
       m.set(k, toCel(x, sub));
     }
     return m;
   }
   return v;
-}
-
-function ruleText(r: ValidationRule): string {
-  return `apiextensions.ValidationRule{Rule:${JSON.stringify(r.rule)}, Message:${JSON.stringify(r.message ?? "")}, MessageExpression:${JSON.stringify(r.messageExpression ?? "")}, Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:${JSON.stringify(r.fieldPath ?? "")}, OptionalOldSelf:(*bool)(nil)}`;
-}
-
-/** Compile errors of every rule in the schema, at the CRD field that holds it. */
-export function celCompileErrors(schema: CelSchema, path: string, root = true): FieldError[] {
-  const errs: FieldError[] = [];
-  (schema["x-kubernetes-validations"] ?? []).forEach((r, i) => {
-    const p = `${path}.x-kubernetes-validations[${i}]`;
-    if (!r.rule) {
-      errs.push(required(`${p}.rule`, ""));
-      return;
-    }
-    const c = compile(r.rule);
-    const typeError = c instanceof Error ? undefined : undefinedFieldError(r.rule, schema, root);
-    if (c instanceof Error || typeError)
-      errs.push(
-        invalid(
-          `${p}.rule`,
-          { goString: ruleText(r) },
-          `compilation failed: ERROR: ${c instanceof Error ? c.message : typeError}`,
-        ),
-      );
-    if (r.messageExpression) {
-      const m = compile(r.messageExpression);
-      if (m instanceof Error)
-        errs.push(
-          invalid(
-            `${p}.messageExpression`,
-            { goString: ruleText(r) },
-            `messageExpression compilation failed: ERROR: ${m.message}`,
-          ),
-        );
-    }
-    if (
-      r.reason &&
-      !["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"].includes(
-        r.reason,
-      )
-    )
-      errs.push(
-        invalid(
-          `${p}.reason`,
-          r.reason,
-          'must be one of "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"',
-        ),
-      );
-  });
-  for (const [k, sub] of Object.entries(schema.properties ?? {}))
-    errs.push(...celCompileErrors(sub, `${path}.properties[${k}]`, false));
-  if (schema.items) errs.push(...celCompileErrors(schema.items, `${path}.items`, false));
-  if (typeof schema.additionalProperties === "object")
-    errs.push(...celCompileErrors(schema.additionalProperties, `${path}.additionalProperties`, false));
-  return errs;
 }
 
 function ruleError(r: ValidationRule, path: string, type: string, message: string): FieldError {
@@ -172,18 +145,77 @@ const typeName = (schema: CelSchema, v: Json) =>
           : "number"
         : typeof v);
 
+const selfTypes = new WeakMap<CelSchema, CelT>();
+/** The type `self` has at the schema's node (a resource at the root and at embedded resources). */
+export function selfType(schema: CelSchema, root: boolean): CelT {
+  let t = selfTypes.get(schema);
+  if (!t) selfTypes.set(schema, (t = schemaType(schema as SchemaNode, root).type));
+  return t;
+}
+
+/** What is left of the cost budget of one object's validation (upstream's RuntimeCELCostBudget). */
+interface Budget {
+  left: number;
+  exhausted?: boolean;
+}
+
+/**
+ * The rules' cost on these values, priced before they run: a rule over more than the per-call
+ * limit is not run, and the object's rules together may not spend more than the budget.
+ */
+function priceRule(
+  r: ValidationRule,
+  c: Compiled,
+  schema: CelSchema,
+  root: boolean,
+  value: Json,
+  old: Json,
+): number {
+  const t = selfType(schema, root);
+  const vars: Record<string, CelT> = { self: sizedType(t, value), oldSelf: sizedType(t, old ?? value) };
+  let cost = estimateCost(check(r.rule, vars, env, c.parsed));
+  if (r.messageExpression) {
+    const m = compile(r.messageExpression);
+    if (!(m instanceof Error)) cost += estimateCost(check(r.messageExpression, vars, env, m.parsed));
+  }
+  return cost;
+}
+
 /** The rules' errors for `value` (and `old`, on updates) under `schema`, at `path`. */
-export function celErrors(value: Json, old: Json | undefined, schema: CelSchema, path: string): FieldError[] {
+export function celErrors(
+  value: Json,
+  old: Json | undefined,
+  schema: CelSchema,
+  path: string,
+  budget: Budget = { left: RUNTIME_BUDGET },
+): FieldError[] {
   const errs: FieldError[] = [];
-  if (value === undefined || value === null) return errs;
+  if (value === undefined || value === null || budget.exhausted) return errs;
   const at = path || "<root>";
   for (const r of schema["x-kubernetes-validations"] ?? []) {
     const transition = usesOldSelf(r.rule);
     if (transition && old === undefined && !r.optionalOldSelf) continue;
-    const program = compile(r.rule);
-    if (program instanceof Error) continue;
+    const c = compile(r.rule);
+    if (c instanceof Error) continue;
+    const cost = priceRule(r, c, schema, path === "", value, old);
+    if (cost > PER_CALL_LIMIT) {
+      errs.push(invalid(at, typeName(schema, value), `call cost exceeds limit for rule: ${r.rule.trim()}`));
+      continue;
+    }
+    budget.left -= cost;
+    if (budget.left < 0) {
+      budget.exhausted = true;
+      errs.push(
+        invalid(
+          at,
+          typeName(schema, value),
+          "validation failed due to running out of cost budget, no further validation rules will be run",
+        ),
+      );
+      return errs;
+    }
     const ctx = { self: toCel(value, schema), ...(old !== undefined ? { oldSelf: toCel(old, schema) } : {}) };
-    const result = program(ctx) as CelValue;
+    const result = c.program(ctx) as CelValue;
     if (isCelError(result)) {
       errs.push(invalid(at, typeName(schema, value), `${ruleSummary(r)}: ${result.message}`));
       continue;
@@ -192,21 +224,26 @@ export function celErrors(value: Json, old: Json | undefined, schema: CelSchema,
     let message = r.message || `failed rule: ${r.rule.trim()}`;
     if (r.messageExpression) {
       const m = compile(r.messageExpression);
-      const out = m instanceof Error ? undefined : (m(ctx) as CelValue);
+      const out = m instanceof Error ? undefined : (m.program(ctx) as CelValue);
       if (typeof out === "string" && out.trim()) message = out;
     }
     errs.push(ruleError(r, at, typeName(schema, value), message));
   }
   if (Array.isArray(value) && schema.items)
     value.forEach((item, i) =>
-      errs.push(...celErrors(item, Array.isArray(old) ? old[i] : undefined, schema.items!, `${path}[${i}]`)),
+      errs.push(
+        ...celErrors(item, Array.isArray(old) ? old[i] : undefined, schema.items!, `${path}[${i}]`, budget),
+      ),
     );
   if (isObject(value))
     for (const [k, v] of Object.entries(value)) {
       const sub =
         schema.properties?.[k] ??
         (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
-      if (sub) errs.push(...celErrors(v, isObject(old) ? old[k] : undefined, sub, path ? `${path}.${k}` : k));
+      if (sub)
+        errs.push(
+          ...celErrors(v, isObject(old) ? old[k] : undefined, sub, path ? `${path}.${k}` : k, budget),
+        );
     }
   return errs;
 }
@@ -232,11 +269,11 @@ export function evalCelWith(
   vars: Record<string, Json>,
   celVars: Record<string, unknown>,
 ): { value?: unknown; error?: string } {
-  const program = compile(expr);
-  if (program instanceof Error) return { error: `compilation failed: ${program.message}` };
+  const c = compile(expr);
+  if (c instanceof Error) return { error: `compilation failed: ${c.message}` };
   const ctx: Record<string, unknown> = { ...celVars };
   for (const [k, v] of Object.entries(vars)) ctx[k] = v === undefined ? null : toCel(v, undefined);
-  const result = (program as (c: Record<string, unknown>) => CelValue)(ctx);
+  const result = (c.program as (c: Record<string, unknown>) => CelValue)(ctx);
   if (isCelError(result)) return { error: result.message };
   return { value: result };
 }

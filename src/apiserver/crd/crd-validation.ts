@@ -3,7 +3,7 @@
 import { forbidden, invalid, required, type FieldError } from "../../apimachinery/field-error.ts";
 import type { Crd } from "./crd-types.ts";
 import { structuralErrors, type JSONSchemaProps } from "./schema.ts";
-import { celCompileErrors } from "./cel-validation.ts";
+import { celCompileErrors } from "./cel-compile.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -1,0 +1,243 @@
+// A type checker for CEL expressions over declared variables, reporting what cel-go's checker
+// reports (undeclared references, undefined fields, calls no overload takes, ranges that are not
+// lists or maps) with its messages and source snippets. @bufbuild/cel plans expressions without
+// checking them, so without this a mistyped rule would fail only when evaluated. Values of type
+// dyn are never refused, so the checker is never stricter than cel-go.
+import { parse, type CelEnv } from "@bufbuild/cel";
+import { callSignature, overloadsOf, resolveCall, type Overload } from "./overloads.ts";
+import {
+  BOOL,
+  BYTES,
+  DOUBLE,
+  DYN,
+  ERROR,
+  INT,
+  NULL,
+  STRING,
+  UINT,
+  isDyn,
+  list,
+  map,
+  prim,
+  typeName,
+  type CelT,
+  type Prim,
+} from "./types.ts";
+
+/** The parsed expression, as far as the checker needs it (cel.expr.Expr). */
+export interface Expr {
+  id: bigint;
+  exprKind: { case: string | undefined; value?: any };
+}
+
+export interface Checked {
+  expr: Expr;
+  /** The type of the whole expression. */
+  type: CelT;
+  /** The type of each subexpression, by id (the cost estimator reads them). */
+  types: Map<bigint, CelT>;
+  /** cel-go's error texts (`<input>:1:5: undefined field 'x'` and its snippet), in order. */
+  errors: string[];
+}
+
+const TYPE_NAMES: Record<string, CelT> = {
+  int: INT,
+  uint: UINT,
+  double: DOUBLE,
+  bool: BOOL,
+  string: STRING,
+  bytes: BYTES,
+  null_type: NULL,
+  list: list(DYN),
+  map: map(DYN, DYN),
+  dyn: DYN,
+  type: { k: "type" },
+  "google.protobuf.Duration": prim("google.protobuf.Duration" as Prim),
+  "google.protobuf.Timestamp": prim("google.protobuf.Timestamp" as Prim),
+};
+
+/** The dotted name an ident-and-select chain spells (`a.b.c`), if it is one. */
+function qualifiedName(e: Expr | undefined): string | undefined {
+  if (!e) return undefined;
+  if (e.exprKind.case === "identExpr") return e.exprKind.value.name as string;
+  if (e.exprKind.case === "selectExpr" && !e.exprKind.value.testOnly) {
+    const base = qualifiedName(e.exprKind.value.operand);
+    return base === undefined ? undefined : `${base}.${e.exprKind.value.field as string}`;
+  }
+  return undefined;
+}
+
+function snippet(source: string, offset: number, message: string): string {
+  const before = source.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - (before.lastIndexOf("\n") + 1);
+  const text = source.split("\n")[line - 1] ?? "";
+  return `<input>:${line}:${column + 1}: ${message}\n | ${text}\n | ${".".repeat(column)}^`;
+}
+
+function sameType(ts: CelT[]): CelT {
+  if (!ts.length) return DYN;
+  const first = ts[0]!;
+  return ts.every((t) => typeName(t) === typeName(first)) ? first : DYN;
+}
+
+export interface Parsed {
+  expr: Expr;
+  sourceInfo?: { positions: Record<string, number> };
+}
+
+/**
+ * Checks `source` (or its parse, when the caller has it) with the variables declared; throws the
+ * parser's error when it does not parse.
+ */
+export function check(source: string, vars: Record<string, CelT>, env: CelEnv, parsed?: Parsed): Checked {
+  parsed ??= parse(source) as unknown as Parsed;
+  const positions = parsed.sourceInfo?.positions ?? {};
+  const overloads = overloadsOf(env);
+  const types = new Map<bigint, CelT>();
+  const errors: { offset: number; text: string }[] = [];
+  const report = (e: Expr, message: string): CelT => {
+    const offset = positions[String(e.id)] ?? 0;
+    errors.push({ offset, text: snippet(source, offset, message) });
+    return ERROR;
+  };
+  const scopes: Map<string, CelT>[] = [];
+  const lookup = (name: string): CelT | undefined => {
+    for (let i = scopes.length - 1; i >= 0; i--) {
+      const t = scopes[i]!.get(name);
+      if (t) return t;
+    }
+    return undefined;
+  };
+  // A dotted name resolves to a declared variable (`authorizer.requestResource`) unless its
+  // first segment is a comprehension variable.
+  const declared = (name: string | undefined): CelT | undefined =>
+    name !== undefined && !lookup(name.split(".")[0]!) ? vars[name] : undefined;
+
+  const field = (e: Expr, base: CelT, name: string): CelT => {
+    if (isDyn(base)) return DYN;
+    if (base.k === "object") return base.fields[name] ?? report(e, `undefined field '${name}'`);
+    if (base.k === "map") return base.value;
+    return report(e, `type '${typeName(base)}' does not support field selection`);
+  };
+
+  const call = (e: Expr, name: string, target: CelT | undefined, args: CelT[]): CelT => {
+    const os: Overload[] | undefined = overloads.get(name);
+    if (!os) return report(e, `undeclared reference to '${name}' (in container '')`);
+    if ([target, ...args].some((t) => t === ERROR)) return ERROR;
+    return (
+      resolveCall(os, target, args) ??
+      report(e, `found no matching overload for '${name}' applied to '${callSignature(target, args)}'`)
+    );
+  };
+
+  const walk = (e: Expr | undefined): CelT => {
+    if (!e) return DYN;
+    const t = typeOf(e);
+    types.set(e.id, t);
+    return t;
+  };
+
+  const typeOf = (e: Expr): CelT => {
+    const v = e.exprKind.value;
+    switch (e.exprKind.case) {
+      case "constExpr":
+        switch (v.constantKind.case) {
+          case "int64Value":
+            return INT;
+          case "uint64Value":
+            return UINT;
+          case "doubleValue":
+            return DOUBLE;
+          case "stringValue":
+            return { k: "prim", name: "string", maxSize: (v.constantKind.value as string).length };
+          case "boolValue":
+            return BOOL;
+          case "bytesValue":
+            return { k: "prim", name: "bytes", maxSize: (v.constantKind.value as Uint8Array).length };
+          case "nullValue":
+            return NULL;
+          default:
+            return DYN;
+        }
+      case "identExpr": {
+        const name = v.name as string;
+        const t = lookup(name) ?? vars[name];
+        if (t) return t;
+        const typ = TYPE_NAMES[name];
+        if (typ) return { k: "type", of: typ };
+        return report(e, `undeclared reference to '${name}' (in container '')`);
+      }
+      case "selectExpr": {
+        const qualified = declared(qualifiedName(e));
+        if (qualified) return qualified;
+        const base = walk(v.operand);
+        if (base === ERROR) return ERROR;
+        const t = field(e, base, v.field as string);
+        return v.testOnly ? (t === ERROR ? ERROR : BOOL) : t;
+      }
+      case "callExpr": {
+        const fn = v.function as string;
+        // `strings.quote(x)`, `sets.contains(a, b)`: a namespaced global function.
+        const ns = v.target ? qualifiedName(v.target) : undefined;
+        if (ns !== undefined && !declared(ns) && !lookup(ns.split(".")[0]!) && overloads.has(`${ns}.${fn}`))
+          return call(e, `${ns}.${fn}`, undefined, (v.args as Expr[]).map(walk));
+        const target = v.target ? walk(v.target) : undefined;
+        return call(e, fn, target, (v.args as Expr[]).map(walk));
+      }
+      case "listExpr":
+        return list(sameType((v.elements as Expr[]).map(walk)));
+      case "structExpr": {
+        const keys: CelT[] = [];
+        const values: CelT[] = [];
+        for (const en of v.entries ?? []) {
+          if (en.keyKind?.case === "mapKey") keys.push(walk(en.keyKind.value));
+          values.push(walk(en.value));
+        }
+        return v.messageName ? DYN : map(sameType(keys), sameType(values));
+      }
+      case "comprehensionExpr":
+        return comprehension(e, v);
+      default:
+        return DYN;
+    }
+  };
+
+  const comprehension = (e: Expr, v: any): CelT => {
+    const range = walk(v.iterRange);
+    const iter = new Map<string, CelT>();
+    const two = !!v.iterVar2;
+    if (isDyn(range)) {
+      iter.set(v.iterVar, DYN);
+      if (two) iter.set(v.iterVar2, DYN);
+    } else if (range.k === "list") {
+      iter.set(v.iterVar, two ? INT : range.elem);
+      if (two) iter.set(v.iterVar2, range.elem);
+    } else if (range.k === "map") {
+      iter.set(v.iterVar, range.key);
+      if (two) iter.set(v.iterVar2, range.value);
+    } else {
+      report(
+        v.iterRange,
+        `expression of type '${typeName(range)}' cannot be the range of a comprehension (must be list, map, or dynamic)`,
+      );
+      iter.set(v.iterVar, DYN);
+    }
+    let accu = walk(v.accuInit);
+    scopes.push(new Map([[v.accuVar, accu], ...iter]));
+    walk(v.loopCondition);
+    const step = walk(v.loopStep);
+    // `[]` starts a map() or filter() as a list of dyn; the step says what it holds.
+    if (accu.k === "list" && isDyn(accu.elem) && step.k === "list") accu = step;
+    scopes.pop();
+    scopes.push(new Map([[v.accuVar, accu]]));
+    const result = walk(v.result);
+    scopes.pop();
+    void e;
+    return result;
+  };
+
+  const type = walk(parsed.expr);
+  errors.sort((a, b) => a.offset - b.offset);
+  return { expr: parsed.expr, type, types, errors: errors.map((x) => x.text) };
+}
