@@ -163,6 +163,11 @@ interface Budget {
  * The rules' cost on these values, priced before they run: a rule over more than the per-call
  * limit is not run, and the object's rules together may not spend more than the budget.
  */
+const staticCosts = new WeakMap<ValidationRule, number>();
+// Below this, a rule's worst case is charged as it is: pricing it on the value would take
+// longer than the rule itself.
+const CHEAP = 1000;
+
 function priceRule(
   r: ValidationRule,
   c: Compiled,
@@ -172,7 +177,16 @@ function priceRule(
   old: Json,
 ): number {
   const t = selfType(schema, root);
-  const vars: Record<string, CelT> = { self: sizedType(t, value), oldSelf: sizedType(t, old ?? value) };
+  let worst = staticCosts.get(r);
+  if (worst === undefined) {
+    worst = price(r, c, { self: t, oldSelf: t });
+    staticCosts.set(r, worst);
+  }
+  if (worst <= CHEAP) return worst;
+  return price(r, c, { self: sizedType(t, value), oldSelf: sizedType(t, old ?? value) });
+}
+
+function price(r: ValidationRule, c: Compiled, vars: Record<string, CelT>): number {
   let cost = estimateCost(check(r.rule, vars, env, c.parsed));
   if (r.messageExpression) {
     const m = compile(r.messageExpression);

@@ -82,6 +82,15 @@ const RESERVED = new Set(
 
 /** A property name as CEL rules spell it (`foo-bar` is `foo__dash__bar`), or undefined if it cannot be. */
 export function escapeName(name: string): string | undefined {
+  if (escaped.has(name)) return escaped.get(name);
+  const out = escape(name);
+  if (escaped.size < 10_000) escaped.set(name, out);
+  return out;
+}
+
+const escaped = new Map<string, string | undefined>();
+
+function escape(name: string): string | undefined {
   if (RESERVED.has(name)) return `__${name}__`;
   if (!/^[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*$/.test(name)) return undefined;
   return name
