@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Kubectl } from "../support/kubectl.ts";
+import { eventually } from "../support/wait.ts";
 import { startServer, type RunningServer } from "../support/server.ts";
 
 let server: RunningServer;
@@ -147,6 +148,67 @@ spec:
     missing.stderr,
     /denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction/,
   );
+});
+
+test("a policy's parameters can be custom objects (paramKind of a CRD's kind)", async () => {
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: replicalimits.example.com}
+spec:
+  group: example.com
+  scope: Cluster
+  names: {plural: replicalimits, singular: replicalimit, kind: ReplicaLimit}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          maxReplicas: {type: integer}
+`,
+  });
+  await eventually("replicalimits served", async () =>
+    (await k.run(["get", "replicalimits"])).code === 0 ? true : undefined,
+  );
+  await k.ok(["apply", "-f", "-"], {
+    input: "apiVersion: example.com/v1\nkind: ReplicaLimit\nmetadata: {name: small}\nmaxReplicas: 1\n",
+  });
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: crd-limit.example.com}
+spec:
+  paramKind: {apiVersion: example.com/v1, kind: ReplicaLimit}
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["deployments"]}
+  validations:
+  - expression: "object.spec.replicas <= params.maxReplicas"
+    messageExpression: "'at most ' + string(params.maxReplicas) + ' replicas'"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: crd-limit-test.example.com}
+spec:
+  policyName: crd-limit.example.com
+  validationActions: [Deny]
+  paramRef: {name: small, parameterNotFoundAction: Deny}
+  matchResources:
+    namespaceSelector: {matchLabels: {environment: test}}
+`,
+  });
+  await settle();
+  const r = await k.run(["create", "deployment", "pair", "--image=nginx", "--replicas=2", "-n", "test"]);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /ValidatingAdmissionPolicy 'crd-limit\.example\.com' with binding 'crd-limit-test\.example\.com' denied request: at most 1 replicas/,
+  );
+  await k.ok(["create", "deployment", "single", "--image=nginx", "--replicas=1", "-n", "test"]);
+  await k.ok(["delete", "validatingadmissionpolicybinding", "crd-limit-test.example.com"]);
 });
 
 test("bad policies and bindings are refused with upstream's field errors", async () => {

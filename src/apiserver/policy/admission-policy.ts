@@ -8,7 +8,7 @@
 import { celMap } from "@bufbuild/cel";
 import type { KObject } from "../../apimachinery/meta.ts";
 import { StatusError, type StatusReason } from "../../apimachinery/status-error.ts";
-import { findKind, parseApiVersion } from "../../api/resources.ts";
+import { parseApiVersion } from "../../api/resources.ts";
 import {
   labelSelectorFromMetav1,
   matches,
@@ -168,8 +168,8 @@ export class ValidatingAdmissionPolicies {
     if (!ref)
       throw new Error("failed to configure binding: paramKind is set but the binding has no paramRef");
     const gv = parseApiVersion(String(paramKind.apiVersion ?? ""));
-    const info = findKind(gv.group, String(paramKind.kind ?? ""));
-    const store = info ? this.registry.get(info.group, info.resource) : undefined;
+    const store = this.registry.byKind(gv.group, String(paramKind.kind ?? ""));
+    const info = store?.info;
     if (!info || !store)
       throw new Error(
         `failed to configure policy: failed to find resource referenced by paramKind: '${paramKind.apiVersion}, Kind=${paramKind.kind}'`,

@@ -30,6 +30,13 @@ export class Registry {
     return this.stores.get(`${group}/${resource}`);
   }
 
+  /** The store of a kind, built-in or custom (an admission policy's paramKind names a kind). */
+  byKind(group: string, kind: string): GenericStore | undefined {
+    for (const store of this.stores.values())
+      if (store.info.group === group && store.info.kind === kind) return store;
+    return undefined;
+  }
+
   /** Serves a custom resource (or serves it anew after its definition changed). */
   setCustom(info: ResourceInfo, strategy: Strategy): GenericStore {
     const store = new GenericStore(info, strategy, this.storage, this.written);
