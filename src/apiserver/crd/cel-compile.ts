@@ -33,6 +33,8 @@ interface Walk {
   /** How many times a rule at this node can run in one object. */
   cardinality: number;
   total: { cost: number };
+  /** The outermost list above this node whose items have no old value (not a map list). */
+  uncorrelatable?: string;
 }
 
 function ruleErrors(r: ValidationRule, p: string, self: CelT, walk: Walk): FieldError[] {
@@ -40,6 +42,15 @@ function ruleErrors(r: ValidationRule, p: string, self: CelT, walk: Walk): Field
   if (!r.rule) return [required(`${p}.rule`, "")];
   const rule = checked(r.rule, self);
   let cost = 0;
+  const c = compile(r.rule);
+  if (walk.uncorrelatable && !(c instanceof Error) && c.usesOldSelf)
+    errs.push(
+      invalid(
+        `${p}.rule`,
+        r.rule,
+        `oldSelf cannot be used on the uncorrelatable portion of the schema within ${walk.uncorrelatable}`,
+      ),
+    );
   if (typeof rule === "string")
     errs.push(invalid(`${p}.rule`, { goString: ruleText(r) }, `compilation failed: ${rule}`));
   else if (!isA(rule.type, "bool"))
@@ -101,13 +112,22 @@ function nodeErrors(schema: CelSchema, path: string, root: boolean, walk: Walk):
       errs.push(...ruleErrors(r, `${path}.x-kubernetes-validations[${i}]`, self, walk)),
     );
   }
-  const here = selfType(schema, root);
-  const down = (sub: CelSchema, p: string, times: number) =>
-    errs.push(...nodeErrors(sub, p, false, { ...walk, cardinality: walk.cardinality * times }));
+  // Only a list's or map's own bound is needed here, so the type is built only for those.
+  const bound = () => sizeBound(selfType(schema, root));
+  const down = (sub: CelSchema, p: string, times: number, uncorrelatable = walk.uncorrelatable) =>
+    errs.push(
+      ...nodeErrors(sub, p, false, { ...walk, cardinality: walk.cardinality * times, uncorrelatable }),
+    );
   for (const [k, sub] of Object.entries(schema.properties ?? {})) down(sub, `${path}.properties[${k}]`, 1);
-  if (schema.items) down(schema.items, `${path}.items`, sizeBound(here));
+  if (schema.items)
+    down(
+      schema.items,
+      `${path}.items`,
+      bound(),
+      walk.uncorrelatable ?? (schema["x-kubernetes-list-type"] === "map" ? undefined : path),
+    );
   if (typeof schema.additionalProperties === "object")
-    down(schema.additionalProperties, `${path}.additionalProperties`, sizeBound(here));
+    down(schema.additionalProperties, `${path}.additionalProperties`, bound());
   return errs;
 }
 

@@ -251,3 +251,72 @@ test("dates, durations and escaped property names reach rules as upstream gives 
     'spec: Invalid value: "object": not on Sundays',
   ]);
 });
+
+test("oldSelf is refused under a list whose items have no old value, and map-list items keep theirs", () => {
+  const immutable = { rule: "self.v == oldSelf.v", message: "v is immutable" };
+  const item = { type: "object", properties: { k: { type: "string" }, v: { type: "integer" } } };
+  const lists = (listType?: string): CelSchema => ({
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        properties: {
+          l: {
+            type: "array",
+            ...(listType ? { "x-kubernetes-list-type": listType } : {}),
+            ...(listType === "map" ? { "x-kubernetes-list-map-keys": ["k"] } : {}),
+            items: { ...item, "x-kubernetes-validations": [immutable] },
+          },
+        },
+      },
+    },
+  });
+  const at = "spec.versions[0].schema.openAPIV3Schema";
+  for (const listType of [undefined, "atomic", "set"])
+    assert.deepEqual(celCompileErrors(lists(listType), at).map(fieldErrorMessage), [
+      `${at}.properties[spec].properties[l].items.x-kubernetes-validations[0].rule: Invalid value: "self.v == oldSelf.v": oldSelf cannot be used on the uncorrelatable portion of the schema within ${at}.properties[spec].properties[l]`,
+    ]);
+  // A rule that only mentions the name in a string is not a transition rule.
+  const quoted = lists();
+  quoted.properties!.spec!.properties!.l!.items!["x-kubernetes-validations"] = [
+    { rule: "self.k != 'oldSelf'" },
+  ];
+  assert.deepEqual(celCompileErrors(quoted, at), []);
+  assert.deepEqual(
+    celErrors({ spec: { l: [{ k: "oldSelf" }] } }, undefined, quoted, "").map(fieldErrorMessage),
+    ["spec.l[0]: Invalid value: \"object\": failed rule: self.k != 'oldSelf'"],
+  );
+
+  const map = lists("map");
+  assert.deepEqual(celCompileErrors(map, at), []);
+  const old = {
+    spec: {
+      l: [
+        { k: "a", v: 1 },
+        { k: "b", v: 2 },
+      ],
+    },
+  };
+  // Reordered items keep their old values; a new item has none, and its rule does not run.
+  const reordered = {
+    spec: {
+      l: [
+        { k: "b", v: 2 },
+        { k: "c", v: 9 },
+        { k: "a", v: 1 },
+      ],
+    },
+  };
+  assert.deepEqual(celErrors(reordered, old, map, ""), []);
+  const changed = {
+    spec: {
+      l: [
+        { k: "b", v: 2 },
+        { k: "a", v: 5 },
+      ],
+    },
+  };
+  assert.deepEqual(celErrors(changed, old, map, "").map(fieldErrorMessage), [
+    'spec.l[1]: Invalid value: "object": v is immutable',
+  ]);
+});

@@ -5,9 +5,10 @@
 // ints, objects and maps CEL maps. A false rule is a field error with its message (or
 // messageExpression, or "failed rule: RULE"), its reason and fieldPath. Rules that do not compile
 // are refused when the CRD is written.
-import { isCelError, parse, plan, type CelValue } from "@bufbuild/cel";
+import { isCelError, type CelValue } from "@bufbuild/cel";
+import { compile, type Compiled } from "../cel/compile.ts";
 import { kubernetesCelEnv } from "../cel/index.ts";
-import { check, type Parsed } from "../cel/check/checker.ts";
+import { check } from "../cel/check/checker.ts";
 import { PER_CALL_LIMIT, RUNTIME_BUDGET, estimateCost } from "../cel/check/cost.ts";
 import { sizedType } from "../cel/check/sized.ts";
 import { escapeName, schemaType, type CelT, type SchemaNode } from "../cel/check/types.ts";
@@ -36,34 +37,14 @@ export interface CelSchema {
   items?: CelSchema;
   "x-kubernetes-validations"?: ValidationRule[];
   "x-kubernetes-int-or-string"?: boolean;
-}
-
-type Program = (ctx: { self: unknown; oldSelf?: unknown }) => unknown;
-
-export interface Compiled {
-  parsed: Parsed;
-  program: Program;
+  "x-kubernetes-list-type"?: string;
+  "x-kubernetes-list-map-keys"?: string[];
 }
 
 const env = kubernetesCelEnv;
-const programs = new Map<string, Compiled | Error>();
 
-/** The parsed and planned expression, or the parser's error (cached per expression text). */
-export function compile(expr: string): Compiled | Error {
-  let p = programs.get(expr);
-  if (!p) {
-    try {
-      const parsed = parse(expr);
-      p = { parsed: parsed as unknown as Parsed, program: plan(env, parsed) as unknown as Program };
-    } catch (e) {
-      p = e instanceof Error ? e : new Error(String(e));
-    }
-    programs.set(expr, p);
-  }
-  return p;
-}
+export { compile };
 
-const usesOldSelf = (rule: string) => /\boldSelf\b/.test(rule);
 const isObject = (v: Json): v is Record<string, Json> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -207,10 +188,10 @@ export function celErrors(
   if (value === undefined || value === null || budget.exhausted) return errs;
   const at = path || "<root>";
   for (const r of schema["x-kubernetes-validations"] ?? []) {
-    const transition = usesOldSelf(r.rule);
-    if (transition && old === undefined && !r.optionalOldSelf) continue;
     const c = compile(r.rule);
     if (c instanceof Error) continue;
+    const transition = c.usesOldSelf;
+    if (transition && old === undefined && !r.optionalOldSelf) continue;
     const cost = priceRule(r, c, schema, path === "", value, old);
     if (cost > PER_CALL_LIMIT) {
       errs.push(invalid(at, typeName(schema, value), `call cost exceeds limit for rule: ${r.rule.trim()}`));
@@ -243,12 +224,12 @@ export function celErrors(
     }
     errs.push(ruleError(r, at, typeName(schema, value), message));
   }
-  if (Array.isArray(value) && schema.items)
+  if (Array.isArray(value) && schema.items) {
+    const oldItem = correlate(schema, old);
     value.forEach((item, i) =>
-      errs.push(
-        ...celErrors(item, Array.isArray(old) ? old[i] : undefined, schema.items!, `${path}[${i}]`, budget),
-      ),
+      errs.push(...celErrors(item, oldItem(item), schema.items!, `${path}[${i}]`, budget)),
     );
+  }
   if (isObject(value))
     for (const [k, v] of Object.entries(value)) {
       const sub =
@@ -260,6 +241,26 @@ export function celErrors(
         );
     }
   return errs;
+}
+
+/**
+ * How an item finds its old value: only a map list's items have one, the old item with the same
+ * keys. Items of atomic and set lists are not correlated, as upstream does not correlate them.
+ */
+function correlate(schema: CelSchema, old: Json): (item: Json) => Json | undefined {
+  const keys = schema["x-kubernetes-list-map-keys"] ?? [];
+  if (schema["x-kubernetes-list-type"] !== "map" || !Array.isArray(old) || !keys.length)
+    return () => undefined;
+  const id = (v: Json) => (isObject(v) ? JSON.stringify(keys.map((k) => v[k] ?? null)) : undefined);
+  const byKey = new Map<string, Json>();
+  for (const o of old) {
+    const k = id(o);
+    if (k !== undefined) byKey.set(k, o);
+  }
+  return (item) => {
+    const k = id(item);
+    return k === undefined ? undefined : byKey.get(k);
+  };
 }
 
 function ruleSummary(r: ValidationRule): string {

@@ -8,6 +8,8 @@ import type { WrittenObjects } from "../watch/written-objects.ts";
 /** Every resource's store, by group and resource name. */
 export class Registry {
   private readonly stores = new Map<string, GenericStore>();
+  // group/Kind → group/resource, so a policy's paramKind is found without a scan.
+  private readonly kinds = new Map<string, string>();
   readonly storage: Store;
   private readonly written?: WrittenObjects;
 
@@ -19,6 +21,8 @@ export class Registry {
         `${info.group}/${info.resource}`,
         new GenericStore(info, strategyFor(info), storage, written),
       );
+      const kind = `${info.group}/${info.kind}`;
+      if (!this.kinds.has(kind)) this.kinds.set(kind, `${info.group}/${info.resource}`);
     }
   }
 
@@ -32,20 +36,23 @@ export class Registry {
 
   /** The store of a kind, built-in or custom (an admission policy's paramKind names a kind). */
   byKind(group: string, kind: string): GenericStore | undefined {
-    for (const store of this.stores.values())
-      if (store.info.group === group && store.info.kind === kind) return store;
-    return undefined;
+    const key = this.kinds.get(`${group}/${kind}`);
+    return key === undefined ? undefined : this.stores.get(key);
   }
 
   /** Serves a custom resource (or serves it anew after its definition changed). */
   setCustom(info: ResourceInfo, strategy: Strategy): GenericStore {
     const store = new GenericStore(info, strategy, this.storage, this.written);
     this.stores.set(`${info.group}/${info.resource}`, store);
+    this.kinds.set(`${info.group}/${info.kind}`, `${info.group}/${info.resource}`);
     return store;
   }
 
   removeCustom(group: string, resource: string): void {
+    const store = this.stores.get(`${group}/${resource}`);
     this.stores.delete(`${group}/${resource}`);
+    if (store && this.kinds.get(`${group}/${store.info.kind}`) === `${group}/${resource}`)
+      this.kinds.delete(`${group}/${store.info.kind}`);
   }
 
   get namespaces(): GenericStore {

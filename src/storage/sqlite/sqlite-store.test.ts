@@ -122,7 +122,9 @@ test("sqlite: a script that writes through the worker thread and closes the stor
     import { SqliteStore } from ${JSON.stringify(store)};
     const s = SqliteStore.open(${JSON.stringify(join(dir, "script.db"))}, { writer: { kind: "adaptive", busyBatch: 1 } });
     let i = 0;
-    while (!s.writerSwitches().length && i < 2000) await Promise.all([0, 1, 2].map((j) => s.create("/k/" + i++ + "-" + j, "v")));
+    // A deadline, not a count of rounds: under load the worker thread takes long to start.
+    const end = Date.now() + 30000;
+    while (!s.writerSwitches().length && Date.now() < end) await Promise.all([0, 1, 2].map((j) => s.create("/k/" + i++ + "-" + j, "v")));
     const kv = await s.create("/k/last", "v");
     await s.close();
     console.log(kv.modRevision, s.writerSwitches().join(","));`;

@@ -197,13 +197,13 @@ export function check(source: string, vars: Record<string, CelT>, env: CelEnv, p
         return v.messageName ? DYN : map(sameType(keys), sameType(values));
       }
       case "comprehensionExpr":
-        return comprehension(e, v);
+        return comprehension(v);
       default:
         return DYN;
     }
   };
 
-  const comprehension = (e: Expr, v: any): CelT => {
+  const comprehension = (v: any): CelT => {
     const range = walk(v.iterRange);
     const iter = new Map<string, CelT>();
     const two = !!v.iterVar2;
@@ -233,7 +233,6 @@ export function check(source: string, vars: Record<string, CelT>, env: CelEnv, p
     scopes.push(new Map([[v.accuVar, accu]]));
     const result = walk(v.result);
     scopes.pop();
-    void e;
     return result;
   };
 

@@ -3,6 +3,7 @@
 // cel-go's errors, as upstream's compiler refuses them. The request's objects are dyn here.
 import { kubernetesCelEnv } from "../index.ts";
 import { check } from "./checker.ts";
+import { compile } from "../compile.ts";
 import { DYN, isDyn, opaque, typeName, type CelT } from "./types.ts";
 
 const AUTHORIZER = opaque("kubernetes.authorization.Authorizer");
@@ -38,12 +39,9 @@ export function expressionError(
   vars: Record<string, CelT>,
   result?: "bool" | "string",
 ): string | { mistyped: true } | undefined {
-  let checked;
-  try {
-    checked = check(expr, vars, kubernetesCelEnv);
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
+  const c = compile(expr);
+  if (c instanceof Error) return c.message;
+  const checked = check(expr, vars, kubernetesCelEnv, c.parsed);
   if (checked.errors.length) return checked.errors.join("\nERROR: ");
   const t = checked.type;
   if (result && !isDyn(t) && typeName(t) !== result) return { mistyped: true };
