@@ -230,6 +230,17 @@ spec:
       /properties\[tags\]\.items\.x-kubernetes-validations\[0\]\.rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x \(try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared\)/,
     );
   }
+  // Items of an atomic list have no old value to compare with.
+  const transition = await k.run(["apply", "-f", "-"], {
+    input: tags("\n                maxItems: 50", "\n                  maxLength: 63").replace(
+      "- {rule: \"self.matches('^[a-z]+$')\"",
+      '- {rule: "self == oldSelf"',
+    ),
+  });
+  assert.match(
+    transition.stderr,
+    /properties\[tags\]\.items\.x-kubernetes-validations\[0\]\.rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.properties\[tags\]/,
+  );
   assert.equal((await k.run(["get", "crd", "tagsets.example.com"])).code, 1, "the CRD was not stored");
   await k.ok(["apply", "-f", "-"], {
     input: tags("\n                maxItems: 50", "\n                  maxLength: 63"),

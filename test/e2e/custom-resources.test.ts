@@ -209,6 +209,18 @@ spec: {image: img, replicas: 50, extra: kept}
       ]),
       "50 kept",
     );
+    // Its manager wrote with v1beta1, and managedFields say so although v1 stores it.
+    assert.equal(
+      await k.ok([
+        "get",
+        "crontabs.v1.stable.example.com",
+        "loose",
+        "--show-managed-fields",
+        "-o",
+        "jsonpath={.metadata.managedFields[*].manager} {.metadata.managedFields[*].apiVersion}",
+      ]),
+      "kubectl-client-side-apply stable.example.com/v1beta1",
+    );
     const strict = await k.run(["apply", "-f", "-"], {
       input: loose
         .replace("v1beta1", "v1")

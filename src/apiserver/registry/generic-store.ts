@@ -351,6 +351,11 @@ export class GenericStore {
     return obj;
   }
 
+  /** An Update entry names the version its manager wrote with, as upstream's does. */
+  private managerVersion(ctx: RequestContext): string {
+    return ctx.version ? apiVersionOf(this.info.group, ctx.version) : this.apiVersion;
+  }
+
   /**
    * A create's managedFields entry, recorded before admission mutates the object (as upstream's
    * create handler does), so fields admission adds (tokens' volumes, tolerations) are nobody's.
@@ -360,7 +365,7 @@ export class GenericStore {
     if (ctx.fieldManager === undefined || ctx.applied) return obj;
     const recorded = recordUpdateManagedFields(undefined, obj, {
       manager: ctx.fieldManager,
-      apiVersion: this.apiVersion,
+      apiVersion: this.managerVersion(ctx),
       now: rfc3339(ctx.now),
       ignored: this.info.subresources.includes("status") ? ["status"] : undefined,
     }) as KObject;
@@ -382,7 +387,7 @@ export class GenericStore {
     return this.omitEmpty(
       recordUpdateManagedFields(prev, next, {
         manager: ctx.fieldManager,
-        apiVersion: this.apiVersion,
+        apiVersion: this.managerVersion(ctx),
         now: rfc3339(ctx.now),
         subresource,
         // Upstream's reset fields: the main resource's writes never own status where /status exists.
