@@ -298,4 +298,12 @@ test("custom resources answer JSON to client-go's Accept, and 406 to protobuf al
     only.json().message,
     "only the following media types are accepted: application/json, application/yaml",
   );
+  // A protobuf body is refused before it is read: custom objects have no protobuf form.
+  const body = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), Buffer.from("not read")]);
+  const write = await api.send("POST", "/apis/example.com/v1/namespaces/default/gadgets", body, {
+    "Content-Type": PROTOBUF,
+  });
+  assert.equal(write.status, 415);
+  assert.equal(write.json().reason, "UnsupportedMediaType");
+  assert.match(write.json().message, /accepted media types include: application\/json, application\/yaml \(/);
 });

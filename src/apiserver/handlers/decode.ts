@@ -103,7 +103,11 @@ export function checkFieldValidation(
 }
 
 export function requestContentType(scope: RequestScope): string {
-  return contentTypeOf(scope.headers["content-type"] as string | undefined);
+  const type = contentTypeOf(scope.headers["content-type"] as string | undefined);
+  // Custom resources have no protobuf form: apiextensions serves them as JSON and YAML only.
+  if (type === "application/vnd.kubernetes.protobuf" && scope.info.schema)
+    throw unsupportedMediaType(type, ["application/json", "application/yaml"]);
+  return type;
 }
 
 /** The kind a body sent to this endpoint must be, for decoders that need it (protobuf). */
