@@ -9,7 +9,8 @@ import { check, type Checked } from "../cel/check/checker.ts";
 import { STATIC_CRD_LIMIT, STATIC_RULE_LIMIT, estimateCost, exceedFactor } from "../cel/check/cost.ts";
 import { isDyn, type CelT } from "../cel/check/types.ts";
 import { forbidden, invalid, required, type FieldError } from "../../apimachinery/field-error.ts";
-import { compile, selfType, type CelSchema, type ValidationRule } from "./cel-validation.ts";
+import { compile } from "../cel/compile.ts";
+import { selfType, type CelSchema, type ValidationRule } from "./cel-validation.ts";
 
 const REASONS = ["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"];
 const HINT =

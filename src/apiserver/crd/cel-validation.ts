@@ -7,6 +7,7 @@
 // are refused when the CRD is written.
 import { isCelError, type CelValue } from "@bufbuild/cel";
 import { compile, type Compiled } from "../cel/compile.ts";
+import { mapListOld } from "./map-list.ts";
 import { kubernetesCelEnv } from "../cel/index.ts";
 import { check } from "../cel/check/checker.ts";
 import { PER_CALL_LIMIT, RUNTIME_BUDGET, estimateCost } from "../cel/check/cost.ts";
@@ -42,8 +43,6 @@ export interface CelSchema {
 }
 
 const env = kubernetesCelEnv;
-
-export { compile };
 
 const isObject = (v: Json): v is Record<string, Json> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -225,9 +224,9 @@ export function celErrors(
     errs.push(ruleError(r, at, typeName(schema, value), message));
   }
   if (Array.isArray(value) && schema.items) {
-    const oldItem = correlate(schema, old);
+    const oldItem = mapListOld(schema, old);
     value.forEach((item, i) =>
-      errs.push(...celErrors(item, oldItem(item), schema.items!, `${path}[${i}]`, budget)),
+      errs.push(...celErrors(item, oldItem?.(item), schema.items!, `${path}[${i}]`, budget)),
     );
   }
   if (isObject(value))
@@ -241,26 +240,6 @@ export function celErrors(
         );
     }
   return errs;
-}
-
-/**
- * How an item finds its old value: only a map list's items have one, the old item with the same
- * keys. Items of atomic and set lists are not correlated, as upstream does not correlate them.
- */
-function correlate(schema: CelSchema, old: Json): (item: Json) => Json | undefined {
-  const keys = schema["x-kubernetes-list-map-keys"] ?? [];
-  if (schema["x-kubernetes-list-type"] !== "map" || !Array.isArray(old) || !keys.length)
-    return () => undefined;
-  const id = (v: Json) => (isObject(v) ? JSON.stringify(keys.map((k) => v[k] ?? null)) : undefined);
-  const byKey = new Map<string, Json>();
-  for (const o of old) {
-    const k = id(o);
-    if (k !== undefined) byKey.set(k, o);
-  }
-  return (item) => {
-    const k = id(item);
-    return k === undefined ? undefined : byKey.get(k);
-  };
 }
 
 function ruleSummary(r: ValidationRule): string {

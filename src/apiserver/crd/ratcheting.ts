@@ -6,6 +6,7 @@
 import type { FieldError } from "../../apimachinery/field-error.ts";
 import { deepEqual as equal } from "../../api/validation/common.ts";
 import type { JSONSchemaProps } from "./schema.ts";
+import { mapListOld } from "./map-list.ts";
 
 type Json = unknown;
 type Segment = string | number;
@@ -36,12 +37,10 @@ function correlate(
     if (typeof seg === "number") {
       const list = cur as Json[];
       const item = Array.isArray(list) ? list[seg] : undefined;
-      const keys = (s as any)?.["x-kubernetes-list-map-keys"] as string[] | undefined;
+      const byKey = prev === NONE ? undefined : mapListOld(s as any, prev);
       if (prev === NONE || !Array.isArray(prev)) prev = NONE;
-      else if ((s as any)?.["x-kubernetes-list-type"] === "map" && keys?.length) {
-        const match = (prev as Json[]).find((p) =>
-          keys.every((k) => equal((p as any)?.[k], (item as any)?.[k])),
-        );
+      else if (byKey) {
+        const match = byKey(item);
         prev = match === undefined ? NONE : match;
       } else prev = equal(list, prev) ? (prev as Json[])[seg] : NONE;
       cur = item;
