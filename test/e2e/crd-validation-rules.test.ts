@@ -257,3 +257,68 @@ spec:
   assert.match(bad.stderr, /spec: Invalid value: "object": the deadline is before 2030/);
   assert.match(bad.stderr, /spec\.tags\[0\]: Invalid value: "string": tags are lowercase words/);
 });
+
+test("optional values: optionalOldSelf rules run on create, and `.?` reads absent fields as none", async () => {
+  const tierCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: tiers.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: tiers, singular: tier, kind: Tier}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: "oldSelf.hasValue() || self.level < 3"
+              message: "a new tier starts below level 3"
+              optionalOldSelf: true
+            - rule: "!oldSelf.hasValue() || self.level >= oldSelf.value().level"
+              message: "the level may only rise"
+              optionalOldSelf: true
+            - rule: "self.?limit.orValue(10) <= 10"
+              message: "the limit is at most 10"
+            properties:
+              level: {type: integer}
+              limit: {type: integer}
+`;
+  await k.ok(["apply", "-f", "-"], { input: tierCrd });
+  await eventually("tiers served", async () =>
+    (await k.run(["get", "tiers"])).code === 0 ? true : undefined,
+  );
+  const tier = (spec: string) =>
+    `apiVersion: example.com/v1\nkind: Tier\nmetadata: {name: t}\nspec: ${spec}\n`;
+  const high = await k.run(["apply", "-f", "-"], { input: tier("{level: 5}") });
+  assert.notEqual(high.code, 0);
+  assert.match(high.stderr, /spec: Invalid value: "object": a new tier starts below level 3/);
+  await k.ok(["apply", "-f", "-"], { input: tier("{level: 1}") });
+  await k.ok(["apply", "-f", "-"], { input: tier("{level: 5}") });
+  const lower = await k.run(["apply", "-f", "-"], { input: tier("{level: 4, limit: 11}") });
+  assert.notEqual(lower.code, 0);
+  assert.match(lower.stderr, /spec: Invalid value: "object": the level may only rise/);
+  assert.match(lower.stderr, /spec: Invalid value: "object": the limit is at most 10/);
+  assert.equal(await k.ok(["get", "tier", "t", "-o", "jsonpath={.spec.level}"]), "5");
+
+  // A rule treating the optional oldSelf as the object is refused when the CRD is written.
+  const misuse = await k.run(["apply", "-f", "-"], {
+    input: tierCrd
+      .replace("tiers.example.com", "badtiers.example.com")
+      .replace(
+        "{plural: tiers, singular: tier, kind: Tier}",
+        "{plural: badtiers, singular: badtier, kind: BadTier}",
+      )
+      .replace("oldSelf.hasValue() || self.level < 3", "self.level >= oldSelf.level"),
+  });
+  assert.notEqual(misuse.code, 0);
+  assert.match(
+    misuse.stderr,
+    /found no matching overload for '_>=_' applied to '\(int, optional_type\(int\)\)'/,
+  );
+});

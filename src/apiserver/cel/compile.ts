@@ -1,9 +1,11 @@
 // One parse and plan per expression text, shared by CRD rules, webhook matchConditions and
 // admission policies: the same text is checked when its configuration is written and run on
 // every request after.
-import { parse, plan } from "@bufbuild/cel";
+import { plan } from "@bufbuild/cel";
 import type { Parsed } from "./check/checker.ts";
 import { kubernetesCelEnv } from "./index.ts";
+import { parseCel } from "./parse/parser.ts";
+import { rewriteOptional, usesOptional } from "./parse/rewrite.ts";
 
 export type Program = (ctx: Record<string, unknown>) => unknown;
 
@@ -25,22 +27,30 @@ function names(node: unknown, name: string): boolean {
 }
 
 const programs = new Map<string, Compiled | Error>();
+const NO_VARS: ReadonlySet<string> = new Set();
 
-/** The parsed and planned expression, or the parser's error. */
-export function compile(expr: string): Compiled | Error {
-  let p = programs.get(expr);
+/**
+ * The parsed and planned expression, or the parser's error. `optionalVars` are the variables
+ * that hold optional values (a CRD rule's `oldSelf` under `optionalOldSelf`).
+ */
+export function compile(expr: string, optionalVars: ReadonlySet<string> = NO_VARS): Compiled | Error {
+  const key = optionalVars.size ? `${[...optionalVars].join(",")}\0${expr}` : expr;
+  let p = programs.get(key);
   if (!p) {
     try {
-      const parsed = parse(expr);
+      const parsed = parseCel(expr);
+      const planned = usesOptional(parsed.expr, optionalVars)
+        ? { ...parsed, expr: rewriteOptional(parsed.expr, optionalVars) }
+        : parsed;
       p = {
         parsed: parsed as unknown as Parsed,
-        program: plan(kubernetesCelEnv, parsed) as unknown as Program,
+        program: plan(kubernetesCelEnv, planned as never) as unknown as Program,
         usesOldSelf: names(parsed.expr, "oldSelf"),
       };
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
-    programs.set(expr, p);
+    programs.set(key, p);
   }
   return p;
 }

@@ -1,15 +1,16 @@
 // The CEL environment Kubernetes gives its expressions (CRD rules, webhook match conditions):
-// the standard library, strings, and Kubernetes' own lists, regex, quantity, ip, cidr, url and authz.
+// the standard library, strings, and Kubernetes' own lists, regex, quantity, ip, cidr, url and authz, and optional values.
 import { celEnv, type CelEnv } from "@bufbuild/cel";
 import { createRegistry } from "@bufbuild/protobuf";
 import { authzFile, authzFuncs } from "./authz.ts";
 import { strings } from "@bufbuild/cel/ext";
 import { listAndRegexFuncs } from "./lists-regex.ts";
 import { netFuncs } from "./net.ts";
+import { optionalFile, optionalFuncs } from "./optional.ts";
 import { quantityFuncs } from "./quantity.ts";
 import { celTypesRegistry } from "./types.ts";
 
 export const kubernetesCelEnv: CelEnv = celEnv({
-  funcs: [...strings, ...listAndRegexFuncs, ...quantityFuncs, ...netFuncs, ...authzFuncs],
-  registry: createRegistry(celTypesRegistry, authzFile),
+  funcs: [...strings, ...listAndRegexFuncs, ...quantityFuncs, ...netFuncs, ...authzFuncs, ...optionalFuncs],
+  registry: createRegistry(celTypesRegistry, authzFile, optionalFile),
 });

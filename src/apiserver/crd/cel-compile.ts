@@ -9,24 +9,26 @@ import { check, type Checked } from "../cel/check/checker.ts";
 import { STATIC_CRD_LIMIT, STATIC_RULE_LIMIT, estimateCost, exceedFactor } from "../cel/check/cost.ts";
 import { isDyn, type CelT } from "../cel/check/types.ts";
 import { forbidden, invalid, required, type FieldError } from "../../apimachinery/field-error.ts";
-import { compile } from "../cel/compile.ts";
-import { selfType, type CelSchema, type ValidationRule } from "./cel-validation.ts";
+import { compileRule, ruleVars, selfType, type CelSchema, type ValidationRule } from "./cel-validation.ts";
 
 const REASONS = ["FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate"];
 const HINT =
   "(try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)";
 
+// Go prints a set pointer as its address; any address reads the same to a user.
+const pointer = (set: boolean, type: string) => `(*${type})(${set ? "0xc000010000" : "nil"})`;
+
 function ruleText(r: ValidationRule): string {
-  return `apiextensions.ValidationRule{Rule:${JSON.stringify(r.rule)}, Message:${JSON.stringify(r.message ?? "")}, MessageExpression:${JSON.stringify(r.messageExpression ?? "")}, Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:${JSON.stringify(r.fieldPath ?? "")}, OptionalOldSelf:(*bool)(nil)}`;
+  return `apiextensions.ValidationRule{Rule:${JSON.stringify(r.rule)}, Message:${JSON.stringify(r.message ?? "")}, MessageExpression:${JSON.stringify(r.messageExpression ?? "")}, Reason:${pointer(r.reason !== undefined, "apiextensions.FieldValueErrorReason")}, FieldPath:${JSON.stringify(r.fieldPath ?? "")}, OptionalOldSelf:${pointer(r.optionalOldSelf !== undefined, "bool")}}`;
 }
 
 const isA = (t: CelT, name: string) => isDyn(t) || (t.k === "prim" && t.name === name);
 
 /** The expression checked against `self`'s type, or the error text to report for it. */
-function checked(expr: string, self: CelT): Checked | string {
-  const c = compile(expr);
+function checked(r: ValidationRule, expr: string, self: CelT): Checked | string {
+  const c = compileRule(r, expr);
   if (c instanceof Error) return `ERROR: ${c.message}`;
-  const out = check(expr, { self, oldSelf: self }, kubernetesCelEnv, c.parsed);
+  const out = check(expr, ruleVars(r, self), kubernetesCelEnv, c.parsed);
   return out.errors.length ? out.errors.map((e) => `ERROR: ${e}`).join("\n") : out;
 }
 
@@ -41,10 +43,11 @@ interface Walk {
 function ruleErrors(r: ValidationRule, p: string, self: CelT, walk: Walk): FieldError[] {
   const errs: FieldError[] = [];
   if (!r.rule) return [required(`${p}.rule`, "")];
-  const rule = checked(r.rule, self);
+  const rule = checked(r, r.rule, self);
   let cost = 0;
-  const c = compile(r.rule);
-  if (walk.uncorrelatable && !(c instanceof Error) && c.usesOldSelf)
+  const c = compileRule(r, r.rule);
+  const usesOldSelf = !(c instanceof Error) && c.usesOldSelf;
+  if (walk.uncorrelatable && usesOldSelf)
     errs.push(
       invalid(
         `${p}.rule`,
@@ -52,6 +55,8 @@ function ruleErrors(r: ValidationRule, p: string, self: CelT, walk: Walk): Field
         `oldSelf cannot be used on the uncorrelatable portion of the schema within ${walk.uncorrelatable}`,
       ),
     );
+  if (r.optionalOldSelf && !(c instanceof Error) && !usesOldSelf)
+    errs.push(invalid(`${p}.optionalOldSelf`, true, "may not be set if oldSelf is not used in rule"));
   if (typeof rule === "string")
     errs.push(invalid(`${p}.rule`, { goString: ruleText(r) }, `compilation failed: ${rule}`));
   else if (!isA(rule.type, "bool"))
@@ -67,7 +72,7 @@ function ruleErrors(r: ValidationRule, p: string, self: CelT, walk: Walk): Field
       );
   }
   if (r.messageExpression) {
-    const m = checked(r.messageExpression, self);
+    const m = checked(r, r.messageExpression, self);
     if (typeof m === "string")
       errs.push(
         invalid(

@@ -1,7 +1,8 @@
 // x-kubernetes-validations: CEL rules on a CRD's schema, evaluated as apiextensions-apiserver's
 // cel validator does (staging/src/k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel):
 // `self` is the value at the rule's node, `oldSelf` the same value before an update (a rule
-// that uses it is a transition rule, skipped on create and for new values), integers are CEL
+// that uses it is a transition rule, skipped on create and for new values unless it sets
+// `optionalOldSelf`, when `oldSelf` is an optional, none on create), integers are CEL
 // ints, objects and maps CEL maps. A false rule is a field error with its message (or
 // messageExpression, or "failed rule: RULE"), its reason and fieldPath. Rules that do not compile
 // are refused when the CRD is written.
@@ -12,7 +13,8 @@ import { kubernetesCelEnv } from "../cel/index.ts";
 import { check } from "../cel/check/checker.ts";
 import { PER_CALL_LIMIT, RUNTIME_BUDGET, estimateCost } from "../cel/check/cost.ts";
 import { sizedType } from "../cel/check/sized.ts";
-import { escapeName, schemaType, type CelT, type SchemaNode } from "../cel/check/types.ts";
+import { escapeName, optionalOf, schemaType, type CelT, type SchemaNode } from "../cel/check/types.ts";
+import { none, of } from "../cel/optional.ts";
 import { forbidden, invalid, required, duplicate, type FieldError } from "../../apimachinery/field-error.ts";
 
 type Json = unknown;
@@ -43,6 +45,19 @@ export interface CelSchema {
 }
 
 const env = kubernetesCelEnv;
+
+const OLD_SELF: ReadonlySet<string> = new Set(["oldSelf"]);
+const NO_OPTIONALS: ReadonlySet<string> = new Set();
+
+/** The rule's expression (its rule or messageExpression), compiled with `oldSelf` as the rule declares it. */
+export function compileRule(r: ValidationRule, expr: string): Compiled | Error {
+  return compile(expr, r.optionalOldSelf ? OLD_SELF : NO_OPTIONALS);
+}
+
+/** The types of `self` and `oldSelf` in the rule, `self` being of type `t`. */
+export function ruleVars(r: ValidationRule, t: CelT): Record<string, CelT> {
+  return { self: t, oldSelf: r.optionalOldSelf ? optionalOf(t) : t };
+}
 
 const isObject = (v: Json): v is Record<string, Json> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -159,17 +174,21 @@ function priceRule(
   const t = selfType(schema, root);
   let worst = staticCosts.get(r);
   if (worst === undefined) {
-    worst = price(r, c, { self: t, oldSelf: t });
+    worst = price(r, c, ruleVars(r, t));
     staticCosts.set(r, worst);
   }
   if (worst <= CHEAP) return worst;
-  return price(r, c, { self: sizedType(t, value), oldSelf: sizedType(t, old ?? value) });
+  const oldSelf = sizedType(t, old ?? value);
+  return price(r, c, {
+    self: sizedType(t, value),
+    oldSelf: r.optionalOldSelf ? optionalOf(oldSelf) : oldSelf,
+  });
 }
 
 function price(r: ValidationRule, c: Compiled, vars: Record<string, CelT>): number {
   let cost = estimateCost(check(r.rule, vars, env, c.parsed));
   if (r.messageExpression) {
-    const m = compile(r.messageExpression);
+    const m = compileRule(r, r.messageExpression);
     if (!(m instanceof Error)) cost += estimateCost(check(r.messageExpression, vars, env, m.parsed));
   }
   return cost;
@@ -187,7 +206,7 @@ export function celErrors(
   if (value === undefined || value === null || budget.exhausted) return errs;
   const at = path || "<root>";
   for (const r of schema["x-kubernetes-validations"] ?? []) {
-    const c = compile(r.rule);
+    const c = compileRule(r, r.rule);
     if (c instanceof Error) continue;
     const transition = c.usesOldSelf;
     if (transition && old === undefined && !r.optionalOldSelf) continue;
@@ -208,7 +227,10 @@ export function celErrors(
       );
       return errs;
     }
-    const ctx = { self: toCel(value, schema), ...(old !== undefined ? { oldSelf: toCel(old, schema) } : {}) };
+    const oldSelf = old !== undefined ? toCel(old, schema) : undefined;
+    const ctx = r.optionalOldSelf
+      ? { self: toCel(value, schema), oldSelf: oldSelf === undefined ? none() : of(oldSelf) }
+      : { self: toCel(value, schema), ...(oldSelf !== undefined ? { oldSelf } : {}) };
     const result = c.program(ctx) as CelValue;
     if (isCelError(result)) {
       errs.push(invalid(at, typeName(schema, value), `${ruleSummary(r)}: ${result.message}`));
@@ -217,7 +239,7 @@ export function celErrors(
     if (result === true) continue;
     let message = r.message || `failed rule: ${r.rule.trim()}`;
     if (r.messageExpression) {
-      const m = compile(r.messageExpression);
+      const m = compileRule(r, r.messageExpression);
       const out = m instanceof Error ? undefined : (m.program(ctx) as CelValue);
       if (typeof out === "string" && out.trim()) message = out;
     }

@@ -3,7 +3,8 @@
 // lists or maps) with its messages and source snippets. @bufbuild/cel plans expressions without
 // checking them, so without this a mistyped rule would fail only when evaluated. Values of type
 // dyn are never refused, so the checker is never stricter than cel-go.
-import { parse, type CelEnv } from "@bufbuild/cel";
+import type { CelEnv } from "@bufbuild/cel";
+import { parseCel } from "../parse/parser.ts";
 import { callSignature, overloadsOf, resolveCall, type Overload } from "./overloads.ts";
 import {
   BOOL,
@@ -18,6 +19,8 @@ import {
   isDyn,
   list,
   map,
+  optionalInner,
+  optionalOf,
   prim,
   typeName,
   type CelT,
@@ -91,7 +94,7 @@ export interface Parsed {
  * parser's error when it does not parse.
  */
 export function check(source: string, vars: Record<string, CelT>, env: CelEnv, parsed?: Parsed): Checked {
-  parsed ??= parse(source) as unknown as Parsed;
+  parsed ??= parseCel(source) as unknown as Parsed;
   const positions = parsed.sourceInfo?.positions ?? {};
   const overloads = overloadsOf(env);
   const types = new Map<bigint, CelT>();
@@ -173,8 +176,11 @@ export function check(source: string, vars: Record<string, CelT>, env: CelEnv, p
         if (qualified) return qualified;
         const base = walk(v.operand);
         if (base === ERROR) return ERROR;
-        const t = field(e, base, v.field as string);
-        return v.testOnly ? (t === ERROR ? ERROR : BOOL) : t;
+        // Selecting on an optional value selects on what it holds and stays optional.
+        const inner = optionalInner(base);
+        const t = field(e, inner ?? base, v.field as string);
+        if (v.testOnly) return t === ERROR ? ERROR : BOOL;
+        return inner && t !== ERROR ? optionalOf(t) : t;
       }
       case "callExpr": {
         const fn = v.function as string;
@@ -183,16 +189,21 @@ export function check(source: string, vars: Record<string, CelT>, env: CelEnv, p
         if (ns !== undefined && !declared(ns) && !lookup(ns.split(".")[0]!) && overloads.has(`${ns}.${fn}`))
           return call(e, `${ns}.${fn}`, undefined, (v.args as Expr[]).map(walk));
         const target = v.target ? walk(v.target) : undefined;
-        return call(e, fn, target, (v.args as Expr[]).map(walk));
+        const args = (v.args as Expr[]).map(walk);
+        if (fn === "_?._" || fn === "_[?_]" || (fn === "_[_]" && optionalInner(args[0]!)))
+          return optionalStep(e, fn, args, v.args as Expr[]);
+        return call(e, fn, target, args);
       }
-      case "listExpr":
-        return list(sameType((v.elements as Expr[]).map(walk)));
+      case "listExpr": {
+        const optional = new Set(v.optionalIndices as number[]);
+        return list(sameType((v.elements as Expr[]).map((x, i) => (optional.has(i) ? unwrap(x) : walk(x)))));
+      }
       case "structExpr": {
         const keys: CelT[] = [];
         const values: CelT[] = [];
         for (const en of v.entries ?? []) {
           if (en.keyKind?.case === "mapKey") keys.push(walk(en.keyKind.value));
-          values.push(walk(en.value));
+          values.push(en.optionalEntry ? unwrap(en.value) : walk(en.value));
         }
         return v.messageName ? DYN : map(sameType(keys), sameType(values));
       }
@@ -201,6 +212,29 @@ export function check(source: string, vars: Record<string, CelT>, env: CelEnv, p
       default:
         return DYN;
     }
+  };
+
+  // `a.?f`, `a[?k]`, and `a[k]` on an optional `a`: an optional of the field or element.
+  const optionalStep = (e: Expr, fn: string, args: CelT[], exprs: Expr[]): CelT => {
+    const [base, index] = args as [CelT, CelT];
+    if (base === ERROR || index === ERROR) return ERROR;
+    const inner = optionalInner(base) ?? base;
+    if (fn === "_?._") {
+      const name = exprs[1]!.exprKind.value?.constantKind?.value as string;
+      const t = field(e, inner, name);
+      return t === ERROR ? ERROR : optionalOf(t);
+    }
+    const t = call(e, "_[_]", undefined, [inner, index]);
+    return t === ERROR ? ERROR : optionalOf(t);
+  };
+
+  // An optional list element or map entry (`[?x]`, `{?k: x}`) must be optional; it adds what it holds.
+  const unwrap = (x: Expr): CelT => {
+    const t = walk(x);
+    if (isDyn(t)) return t;
+    const inner = optionalInner(t);
+    if (inner) return inner;
+    return report(x, `expected type '${typeName(optionalOf(t))}' but found '${typeName(t)}'`);
   };
 
   const comprehension = (v: any): CelT => {

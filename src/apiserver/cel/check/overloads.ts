@@ -2,7 +2,7 @@
 // has (so the checker knows exactly what will run), with sharper result types where the
 // environment's declarations say only `dyn` or `list` (a list's sum is of its element type).
 import type { CelEnv, CelType } from "@bufbuild/cel";
-import { BOOL, DYN, INT, STRING, isDyn, list, map, param, typeName, type CelT } from "./types.ts";
+import { BOOL, DYN, INT, STRING, isDyn, list, map, optionalOf, param, typeName, type CelT } from "./types.ts";
 
 export interface Overload {
   /** The receiver of a method; absent for global functions. */
@@ -29,6 +29,7 @@ function fromCel(t: CelType): CelT {
 const A = param("A");
 const B = param("B");
 const LA = list(A);
+const OA = optionalOf(A);
 
 // Result types sharper than the environment's declarations, by overload id.
 const sharper: Record<string, Partial<Overload>> = {
@@ -50,6 +51,13 @@ const sharper: Record<string, Partial<Overload>> = {
   "_==_(dyn,dyn)": { args: [A, A] },
   "_!=_(dyn,dyn)": { args: [A, A] },
   "dyn(dyn)": { result: DYN },
+  "optional.of(dyn)": { args: [A], result: OA },
+  "optional.ofNonZeroValue(dyn)": { args: [A], result: OA },
+  "optional.none()": { result: optionalOf(DYN) },
+  "optional_type.hasValue()": { target: OA },
+  "optional_type.value()": { target: OA, result: A },
+  "optional_type.orValue(dyn)": { target: OA, args: [A], result: A },
+  "optional_type.or(optional_type)": { target: OA, args: [OA], result: OA },
 };
 
 // What the planner evaluates itself rather than through a declared function.
@@ -123,7 +131,12 @@ function assignable(p: CelT, a: CelT, b: Bindings): boolean {
     case "object":
       return a.k === "object" && a.name === p.name;
     case "opaque":
-      return a.k === "opaque" && a.name === p.name;
+      // A declaration's own opaque types carry no parameters; cel-go's optional_type(T) does.
+      return (
+        a.k === "opaque" &&
+        a.name === p.name &&
+        (p.params ?? []).every((pp, i) => !a.params?.[i] || assignable(pp, a.params[i], b))
+      );
     case "type":
       return a.k === "type";
   }
@@ -137,6 +150,8 @@ function substitute(t: CelT, b: Bindings): CelT {
       return list(substitute(t.elem, b), t.maxSize);
     case "map":
       return map(substitute(t.key, b), substitute(t.value, b), t.maxSize);
+    case "opaque":
+      return t.params?.length ? { ...t, params: t.params.map((x) => substitute(x, b)) } : t;
     default:
       return t;
   }

@@ -48,6 +48,11 @@ export const list = (elem: CelT, maxSize?: number): CelT => ({ k: "list", elem, 
 export const map = (key: CelT, value: CelT, maxSize?: number): CelT => ({ k: "map", key, value, maxSize });
 export const opaque = (name: string, ...params: CelT[]): CelT => ({ k: "opaque", name, params });
 export const param = (name: string): CelT => ({ k: "param", name });
+/** cel-go's optional_type(T). */
+export const optionalOf = (t: CelT): CelT => opaque("optional_type", t);
+/** T of an optional_type(T), or undefined for any other type. */
+export const optionalInner = (t: CelT): CelT | undefined =>
+  t.k === "opaque" && t.name === "optional_type" ? (t.params?.[0] ?? prim("dyn")) : undefined;
 
 export const isDyn = (t: CelT) => t.k === "prim" && (t.name === "dyn" || t.name === "error");
 
