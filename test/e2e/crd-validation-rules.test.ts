@@ -285,9 +285,12 @@ spec:
               optionalOldSelf: true
             - rule: "self.?limit.orValue(10) <= 10"
               message: "the limit is at most 10"
+            - rule: "!format.dns1123Label().validate(self.?host.orValue('a')).hasValue()"
+              messageExpression: "'host: ' + format.dns1123Label().validate(self.host).value().join(', ')"
             properties:
               level: {type: integer}
               limit: {type: integer}
+              host: {type: string}
 `;
   await k.ok(["apply", "-f", "-"], { input: tierCrd });
   await eventually("tiers served", async () =>
@@ -300,10 +303,11 @@ spec:
   assert.match(high.stderr, /spec: Invalid value: "object": a new tier starts below level 3/);
   await k.ok(["apply", "-f", "-"], { input: tier("{level: 1}") });
   await k.ok(["apply", "-f", "-"], { input: tier("{level: 5}") });
-  const lower = await k.run(["apply", "-f", "-"], { input: tier("{level: 4, limit: 11}") });
+  const lower = await k.run(["apply", "-f", "-"], { input: tier("{level: 4, limit: 11, host: a.b}") });
   assert.notEqual(lower.code, 0);
   assert.match(lower.stderr, /spec: Invalid value: "object": the level may only rise/);
   assert.match(lower.stderr, /spec: Invalid value: "object": the limit is at most 10/);
+  assert.match(lower.stderr, /spec: Invalid value: "object": host: must not contain dots/);
   assert.equal(await k.ok(["get", "tier", "t", "-o", "jsonpath={.spec.level}"]), "5");
 
   // A rule treating the optional oldSelf as the object is refused when the CRD is written.

@@ -116,11 +116,15 @@ const typeOf = (v: unknown): string => {
 };
 
 /** `obj.?field`: the field when present, none when not; an optional object chains. */
+// A wrapped value may be host data (a Map or an array) that the library has not yet made CEL's.
+const cel = (v: unknown): unknown =>
+  v instanceof Map ? celMap(v as never) : Array.isArray(v) ? celList(v as never[]) : v;
+
 function select(obj: unknown, field: string): never {
   const p = payload(obj);
   if (p) {
     if (!p.has) return NONE;
-    obj = p.value;
+    obj = cel(p.value);
   }
   if (isCelMap(obj)) return obj.has(field) ? of(obj.get(field)) : NONE;
   throw new Error(`type '${typeOf(obj)}' does not support field selection`);
@@ -130,7 +134,7 @@ function index(obj: unknown, k: unknown): never {
   const p = payload(obj);
   if (p) {
     if (!p.has) return NONE;
-    obj = p.value;
+    obj = cel(p.value);
   }
   if (isCelList(obj)) {
     const i =

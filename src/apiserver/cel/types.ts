@@ -1,4 +1,4 @@
-// The opaque types Kubernetes' CEL libraries add (kubernetes.Quantity, kubernetes.URL, net.IP,
+// The opaque types Kubernetes' CEL libraries add (kubernetes.Quantity, kubernetes.URL, kubernetes.NamedFormat, net.IP,
 // net.IPAddress, net.CIDR) as protobuf messages made at start, so that @bufbuild/cel can carry
 // them as values, dispatch methods on them and name them in type(). Each holds its text.
 import {
@@ -36,7 +36,10 @@ function file(pkg: string, names: string[]) {
   });
 }
 
-const kubernetes = createFileRegistry(file("kubernetes", ["Quantity", "URL"]), () => undefined);
+const kubernetes = createFileRegistry(
+  file("kubernetes", ["Quantity", "URL", "NamedFormat"]),
+  () => undefined,
+);
 const net = createFileRegistry(file("net", ["IP", "CIDR"]), () => undefined);
 
 export const celTypesRegistry: Registry = createRegistry(kubernetes, net);
@@ -44,6 +47,7 @@ export const celTypesRegistry: Registry = createRegistry(kubernetes, net);
 const desc = (r: typeof kubernetes, name: string): DescMessage => r.getMessage(name)!;
 export const QUANTITY = desc(kubernetes, "kubernetes.Quantity");
 export const URL_TYPE = desc(kubernetes, "kubernetes.URL");
+export const NAMED_FORMAT = desc(kubernetes, "kubernetes.NamedFormat");
 export const IP = desc(net, "net.IP");
 export const CIDR = desc(net, "net.CIDR");
 
@@ -51,6 +55,7 @@ export const CIDR = desc(net, "net.CIDR");
 export const T = {
   quantity: objectType(QUANTITY) as CelObjectType<any>,
   url: objectType(URL_TYPE) as CelObjectType<any>,
+  namedFormat: objectType(NAMED_FORMAT) as CelObjectType<any>,
   ip: objectType(IP) as CelObjectType<any>,
   cidr: objectType(CIDR) as CelObjectType<any>,
 };

@@ -332,12 +332,17 @@ test("optionalOldSelf runs a transition rule on create too, with oldSelf an opti
     message: "start below 3",
     optionalOldSelf: true,
   };
+  const chained = {
+    rule: "oldSelf.tier.orValue(0) <= self.tier + 2",
+    message: "at most two down",
+    optionalOldSelf: true,
+  };
   const s: CelSchema = {
     type: "object",
     properties: {
       spec: {
         type: "object",
-        "x-kubernetes-validations": [rule, onCreate],
+        "x-kubernetes-validations": [rule, onCreate, chained],
         properties: { tier: { type: "integer" }, note: { type: "string" } },
       },
     },
@@ -348,6 +353,10 @@ test("optionalOldSelf runs a transition rule on create too, with oldSelf an opti
   assert.deepEqual(errs({ spec: { tier: 5 } }, { spec: { tier: 1 } }), []);
   assert.deepEqual(errs({ spec: { tier: 0 } }, { spec: { tier: 1 } }), [
     'spec: Invalid value: "object": tier may only rise',
+  ]);
+  assert.deepEqual(errs({ spec: { tier: 1 } }, { spec: { tier: 4 } }), [
+    'spec: Invalid value: "object": tier may only rise',
+    'spec: Invalid value: "object": at most two down',
   ]);
 
   // Written into a CRD, the rule type-checks oldSelf as optional_type(object) ...

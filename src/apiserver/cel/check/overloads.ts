@@ -58,6 +58,11 @@ const sharper: Record<string, Partial<Overload>> = {
   "optional_type.value()": { target: OA, result: A },
   "optional_type.orValue(dyn)": { target: OA, args: [A], result: A },
   "optional_type.or(optional_type)": { target: OA, args: [OA], result: OA },
+  "format.named(string)": { result: optionalOf({ k: "opaque", name: "kubernetes.NamedFormat" }) },
+  // A format reports at most a few problems, each a sentence: priced as that, not as a request.
+  "kubernetes.NamedFormat.validate(string)": {
+    result: optionalOf(list({ k: "prim", name: "string", maxSize: 512 }, 4)),
+  },
 };
 
 // What the planner evaluates itself rather than through a declared function.
