@@ -81,6 +81,7 @@ export class DynamicAdmission {
       namespaceLabels: ns ? (await this.namespaces.get(ns))?.metadata?.labels : undefined,
       options: optionsOf(operation, scope),
       authorizerHandle: this.authorizerHandle,
+      info: scope.info,
       ...extra,
     };
   }

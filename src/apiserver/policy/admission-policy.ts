@@ -21,6 +21,7 @@ import type { WatchBroadcaster } from "../watch/broadcaster.ts";
 import {
   celAuthorizer,
   webhookApplies,
+  webhookInvocation,
   type AdmissionAttributes,
   type Webhook,
 } from "../webhooks/webhook-admission.ts";
@@ -54,11 +55,16 @@ const namedRules = (rules: unknown, name: string): Obj[] =>
  * Whether match resources (a policy's constraints, or a binding's own) select the request. A
  * binding without resourceRules takes every resource its policy matches.
  */
-function selects(m: Obj | undefined, a: AdmissionAttributes, rulesRequired: boolean): boolean {
-  if (!m) return true;
+function selects(
+  m: Obj | undefined,
+  a: AdmissionAttributes,
+  rulesRequired: boolean,
+): AdmissionAttributes | undefined {
+  if (!m) return a;
   const hook = (rules: Obj[], selectors: boolean): Webhook => ({
     name: "",
     clientConfig: {},
+    matchPolicy: m.matchPolicy === "Exact" ? "Exact" : "Equivalent",
     rules: rules as Webhook["rules"],
     namespaceSelector: selectors ? (m.namespaceSelector as MetaV1LabelSelector | undefined) : undefined,
     objectSelector: selectors ? (m.objectSelector as MetaV1LabelSelector | undefined) : undefined,
@@ -66,9 +72,10 @@ function selects(m: Obj | undefined, a: AdmissionAttributes, rulesRequired: bool
   const any = [{ operations: ["*"], apiGroups: ["*"], apiVersions: ["*"], resources: ["*", "*/*"] }];
   const rules = (m.resourceRules ?? []) as Obj[];
   const include = rules.length || rulesRequired ? namedRules(rules, a.name) : any;
-  if (!webhookApplies(hook(include, true), a)) return false;
+  const seen = webhookInvocation(hook(include, true), a);
+  if (!seen) return undefined;
   const excluded = namedRules(m.excludeResourceRules, a.name);
-  return !excluded.length || !webhookApplies(hook(excluded, false), a);
+  return excluded.length && webhookApplies(hook(excluded, false), a) ? undefined : seen;
 }
 
 export class ValidatingAdmissionPolicies {
@@ -121,7 +128,9 @@ export class ValidatingAdmissionPolicies {
       const policy = this.policies.get(String(spec.policyName ?? ""));
       if (!policy) continue;
       const pspec = (policy.spec ?? {}) as Obj;
-      if (!selects(pspec.matchConstraints, a, true) || !selects(spec.matchResources, a, false)) continue;
+      // The policy sees the request at the version its constraints matched.
+      const seen = selects(pspec.matchConstraints, a, true);
+      if (!seen || !selects(spec.matchResources, a, false)) continue;
       const policyName = String(policy.metadata?.name ?? "");
       const prefix = `ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}'`;
       const actions = new Set<string>((spec.validationActions ?? []) as string[]);
@@ -148,7 +157,7 @@ export class ValidatingAdmissionPolicies {
         continue;
       }
       for (const param of params) {
-        const violation = this.evaluate(pspec, a, param, namespaceObject);
+        const violation = this.evaluate(pspec, seen, param, namespaceObject);
         if (!violation) continue;
         if ("error" in violation) failed(violation.error);
         else fail(violation.message, violation.reason);
@@ -198,6 +207,7 @@ export class ValidatingAdmissionPolicies {
     params: Obj | null,
     namespaceObject: KObject | undefined,
   ): Violation | { error: string } | undefined {
+    const asked = a.request ?? a;
     const json = {
       object: a.object ?? null,
       oldObject: a.oldObject ?? null,
@@ -207,6 +217,9 @@ export class ValidatingAdmissionPolicies {
         kind: a.objectKind ?? { group: a.group, version: a.version, kind: a.kind },
         resource: { group: a.group, version: a.version, resource: a.resource },
         subResource: a.subresource ?? "",
+        requestKind: a.objectKind ?? { group: asked.group, version: asked.version, kind: asked.kind },
+        requestResource: { group: asked.group, version: asked.version, resource: asked.resource },
+        requestSubResource: a.subresource ?? "",
         name: a.name ?? "",
         namespace: a.namespace ?? "",
         operation: a.operation,

@@ -17,6 +17,8 @@ import { authorizerValue } from "../cel/authz.ts";
 import { applyJsonPatch } from "../patch/json-patch.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { WatchBroadcaster } from "../watch/broadcaster.ts";
+import type { ResourceInfo } from "../../api/resources.ts";
+import { asEquivalent, asRequested, equivalentsOf, toStored } from "./equivalents.ts";
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 
@@ -44,6 +46,7 @@ export interface Webhook {
   sideEffects?: string;
   admissionReviewVersions?: string[];
   reinvocationPolicy?: "Never" | "IfNeeded";
+  matchPolicy?: "Exact" | "Equivalent";
 }
 
 export interface AdmissionAttributes {
@@ -68,6 +71,10 @@ export interface AdmissionAttributes {
   options?: Record<string, unknown>;
   /** The API server's authorizer for CEL's `authorizer` (registerCelAuthorizer's handle). */
   authorizerHandle?: string;
+  /** The resource requested; its objects here are in its storage version. */
+  info?: ResourceInfo;
+  /** The request's own resource and kind, when a call sees it at an equivalent one. */
+  request?: { group: string; version: string; resource: string; kind: string };
 }
 
 /** CEL's `authorizer` variable for a request, or null when the server registered none. */
@@ -112,9 +119,30 @@ function selected(
   return matches(labelSelectorFromMetav1(selector), labels ?? {});
 }
 
-/** Which of the webhooks apply to this request. */
+/**
+ * The request as the webhook is called with it, or undefined when the webhook does not apply:
+ * at the request's own version when a rule names it, else (matchPolicy Equivalent) at the first
+ * equivalent resource a rule names, its objects converted to that version.
+ */
+export function webhookInvocation(w: Webhook, a: AdmissionAttributes): AdmissionAttributes | undefined {
+  if (!selectorsPass(w, a)) return undefined;
+  const rules = w.rules ?? [];
+  if (rules.some((r) => ruleMatches(r, a))) return asRequested(a);
+  if (w.matchPolicy === "Exact" || !a.info) return undefined;
+  for (const e of equivalentsOf(a.info)) {
+    if (e.group === a.group && e.version === a.version && e.resource === a.resource) continue;
+    const at = { ...a, group: e.group, version: e.version, resource: e.resource };
+    if (rules.some((r) => ruleMatches(r, at))) return asEquivalent(a, e);
+  }
+  return undefined;
+}
+
+/** Whether the webhook applies to this request (at its own or an equivalent resource). */
 export function webhookApplies(w: Webhook, a: AdmissionAttributes): boolean {
-  if (!(w.rules ?? []).some((r) => ruleMatches(r, a))) return false;
+  return webhookInvocation(w, a) !== undefined;
+}
+
+function selectorsPass(w: Webhook, a: AdmissionAttributes): boolean {
   // Namespaces themselves are matched by their own labels; cluster-scoped objects ignore the selector.
   const nsLabels =
     a.group === "" && a.resource === "namespaces"
@@ -133,10 +161,14 @@ export function webhookApplies(w: Webhook, a: AdmissionAttributes): boolean {
  */
 export function matchConditionsPass(w: Webhook, a: AdmissionAttributes): true | false | string {
   if (!w.matchConditions?.length) return true;
+  const asked = a.request ?? a;
   const request = {
     kind: { group: a.group, version: a.version, kind: a.kind },
     resource: { group: a.group, version: a.version, resource: a.resource },
     subResource: a.subresource ?? "",
+    requestKind: a.objectKind ?? { group: asked.group, version: asked.version, kind: asked.kind },
+    requestResource: { group: asked.group, version: asked.version, resource: asked.resource },
+    requestSubResource: a.subresource ?? "",
     name: a.name ?? "",
     namespace: a.namespace ?? "",
     operation: a.operation,
@@ -265,42 +297,56 @@ export class WebhookAdmission {
   async mutate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
     const after = new Map<Webhook, string>();
     const hooks = this.hooks("mutating");
-    for (const w of hooks) {
-      if (!a.object || !webhookApplies(w, a) || !this.conditionsAllow(w, a)) continue;
-      await this.mutateOnce(w, a, warnings);
-      if (w.reinvocationPolicy === "IfNeeded") after.set(w, JSON.stringify(a.object));
-    }
+    const invoke = async (w: Webhook): Promise<boolean> => {
+      const seen = a.object ? webhookInvocation(w, a) : undefined;
+      if (!seen || !this.conditionsAllow(w, seen)) return false;
+      await this.mutateOnce(w, seen, a, warnings);
+      return true;
+    };
+    for (const w of hooks)
+      if ((await invoke(w)) && w.reinvocationPolicy === "IfNeeded") after.set(w, JSON.stringify(a.object));
     if (!after.size || !a.object) return;
     const final = JSON.stringify(a.object);
     for (const w of hooks) {
       const seen = after.get(w);
       if (seen === undefined || seen === final) continue;
-      if (!webhookApplies(w, a) || !this.conditionsAllow(w, a)) continue;
-      await this.mutateOnce(w, a, warnings);
+      await invoke(w);
     }
   }
 
-  private async mutateOnce(w: Webhook, a: AdmissionAttributes, warnings: string[]): Promise<void> {
-    const res = await this.call(w, a);
-    if (!res || !a.object) return;
+  /** One mutating call with the request as `seen` has it; the patch lands on `a.object`. */
+  private async mutateOnce(
+    w: Webhook,
+    seen: AdmissionAttributes,
+    a: AdmissionAttributes,
+    warnings: string[],
+  ): Promise<void> {
+    const res = await this.call(w, seen);
+    if (!res || !a.object || !seen.object) return;
     warnings.push(...(res.warnings ?? []));
     if (!res.allowed) throw denied(w, res);
     if (!res.patch) return;
     if (res.patchType !== "JSONPatch") throw internal(w, `unsupported patch type "${res.patchType ?? ""}"`);
     let patched: unknown;
     try {
-      patched = applyJsonPatch(a.object, JSON.parse(Buffer.from(res.patch, "base64").toString("utf8")));
+      patched = applyJsonPatch(seen.object, JSON.parse(Buffer.from(res.patch, "base64").toString("utf8")));
     } catch (e) {
       throw internal(w, `the patch could not be applied: ${(e as Error).message}`);
     }
+    patched = toStored(seen, patched as KObject);
     for (const k of Object.keys(a.object)) delete (a.object as Record<string, unknown>)[k];
     Object.assign(a.object, patched);
   }
 
   /** Validating webhooks (upstream calls them in parallel; any refusal refuses the request). */
   async validate(a: AdmissionAttributes, warnings: string[]): Promise<void> {
-    const hooks = this.hooks("validating").filter((w) => webhookApplies(w, a) && this.conditionsAllow(w, a));
-    const results = await Promise.allSettled(hooks.map((w) => this.call(w, a).then((r) => ({ w, r }))));
+    const calls = this.hooks("validating").flatMap((w) => {
+      const seen = webhookInvocation(w, a);
+      return seen && this.conditionsAllow(w, seen) ? [{ w, seen }] : [];
+    });
+    const results = await Promise.allSettled(
+      calls.map(({ w, seen }) => this.call(w, seen).then((r) => ({ w, r }))),
+    );
     for (const r of results) if (r.status === "rejected") throw r.reason;
     for (const r of results) {
       if (r.status !== "fulfilled" || !r.value.r) continue;
@@ -319,6 +365,7 @@ export class WebhookAdmission {
     } catch (e) {
       return this.failed(w, (e as Error).message);
     }
+    const asked = a.request ?? a;
     const review = {
       kind: "AdmissionReview",
       apiVersion: "admission.k8s.io/v1",
@@ -327,8 +374,9 @@ export class WebhookAdmission {
         kind: a.objectKind ?? { group: a.group, version: a.version, kind: a.kind },
         resource: { group: a.group, version: a.version, resource: a.resource },
         ...(a.subresource ? { subResource: a.subresource } : {}),
-        requestKind: a.objectKind ?? { group: a.group, version: a.version, kind: a.kind },
-        requestResource: { group: a.group, version: a.version, resource: a.resource },
+        requestKind: a.objectKind ?? { group: asked.group, version: asked.version, kind: asked.kind },
+        requestResource: { group: asked.group, version: asked.version, resource: asked.resource },
+        ...(a.subresource ? { requestSubResource: a.subresource } : {}),
         ...(a.name ? { name: a.name } : {}),
         ...(a.namespace ? { namespace: a.namespace } : {}),
         operation: a.operation,
