@@ -316,3 +316,63 @@ spec:
   await k.ok(["create", "--as=lead", "-f", "-"], { input: cm("by-lead") });
   await k.ok(["create", "--as=jane", "configmap", "plain", "-n", "team"]);
 });
+
+test("auditAnnotations: keys checked when written, values logged, a failing value fails the request", async () => {
+  const bad = await k.run(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: audited.example.com}
+spec:
+  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"]}]}
+  auditAnnotations:
+  - {key: "bad key", valueExpression: "'x'"}
+  - {key: "bad key", valueExpression: "'y'"}
+  - {key: empty, valueExpression: "  "}
+`,
+  });
+  assert.notEqual(bad.code, 0);
+  assert.match(
+    bad.stderr,
+    /spec\.auditAnnotations\[0\]\.key: Invalid value: "audited\.example\.com\/bad key": name part must consist of alphanumeric characters/,
+  );
+  assert.match(bad.stderr, /spec\.auditAnnotations\[1\]\.key: Duplicate value: "bad key"/);
+  assert.match(
+    bad.stderr,
+    /spec\.auditAnnotations\[2\]\.valueExpression: Required value: valueExpression is not specified/,
+  );
+
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: audited.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"]}]}
+  auditAnnotations:
+  - {key: owner, valueExpression: "'owned by ' + object.data.owner"}
+  - {key: optional, valueExpression: "has(object.data.note) ? object.data.note : null"}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: audited.example.com}
+spec:
+  policyName: audited.example.com
+  validationActions: [Deny, Audit]
+  matchResources: {namespaceSelector: {matchLabels: {audited: "yes"}}}
+`,
+  });
+  await k.ok(["create", "namespace", "audited"]);
+  await k.ok(["label", "namespace", "audited", "audited=yes"]);
+  await eventually("the policy applies", async () => {
+    const r = await k.run(["create", "configmap", "probe", "-n", "audited", "--dry-run=server"]);
+    return r.code !== 0 ? r.stderr : undefined;
+  });
+  // Without data.owner the value cannot be computed: with failurePolicy Fail, a Deny binding refuses the write.
+  const r = await k.run(["create", "configmap", "anonymous", "-n", "audited"]);
+  assert.match(r.stderr, /valueExpression '.*object\.data\.owner' resulted in error: /);
+  await k.ok(["create", "configmap", "owned", "-n", "audited", "--from-literal=owner=team-a"]);
+  assert.match(
+    server.logs(),
+    /admission policy audit annotation.*audited\.example\.com\/owner.*owned by team-a/,
+  );
+});

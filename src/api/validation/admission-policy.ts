@@ -6,12 +6,13 @@ import {
   required,
   forbidden,
   duplicate,
+  tooLong,
   type FieldError,
 } from "../../apimachinery/field-error.ts";
 import { policyVars } from "../../apiserver/cel/check/expression.ts";
 import type { CelT } from "../../apiserver/cel/check/types.ts";
 import { asArray, idx, isObject, str } from "./common.ts";
-import { nameIsDNSSubdomain } from "./formats.ts";
+import { isQualifiedName, nameIsDNSSubdomain } from "./formats.ts";
 import { validateLabelSelector } from "./label-selector.ts";
 import { validateObjectMeta } from "./object-meta.ts";
 import {
@@ -93,10 +94,22 @@ export function validateValidatingAdmissionPolicy(p: Obj): FieldError[] {
     if (v?.reason != null && !REASONS.includes(v.reason))
       errs.push(notSupported(`${p2}.reason`, v.reason, REASONS));
   });
+  const keys = new Set<string>();
+  const policyName = str(p.metadata?.name);
   audits.forEach((a, i) => {
     const p2 = idx("spec.auditAnnotations", i);
-    if (!str(a?.key)) errs.push(required(`${p2}.key`, ""));
-    errs.push(...compiled(a?.valueExpression, `${p2}.valueExpression`, vars));
+    const key = str(a?.key);
+    // The annotation is `<policy name>/<key>`: that must be a qualified name.
+    if (!policyName) errs.push(invalid(`${p2}.key`, key, "requires metadata.name be non-empty"));
+    else
+      for (const m of isQualifiedName(`${policyName}/${key}`))
+        errs.push(invalid(`${p2}.key`, `${policyName}/${key}`, m));
+    if (keys.has(key)) errs.push(duplicate(`${p2}.key`, key));
+    keys.add(key);
+    const value = str(a?.valueExpression).trim();
+    if (!value) errs.push(required(`${p2}.valueExpression`, "valueExpression is not specified"));
+    else if (value.length > 5 * 1024) errs.push(tooLong(`${p2}.valueExpression`, "", 5 * 1024));
+    else errs.push(...compiled(a?.valueExpression, `${p2}.valueExpression`, vars));
   });
   return errs;
 }

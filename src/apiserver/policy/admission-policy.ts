@@ -157,7 +157,7 @@ export class ValidatingAdmissionPolicies {
         continue;
       }
       for (const param of params) {
-        const violation = this.evaluate(pspec, seen, param, namespaceObject);
+        const violation = this.evaluate(pspec, seen, param, namespaceObject, policyName);
         if (!violation) continue;
         if ("error" in violation) failed(violation.error);
         else fail(violation.message, violation.reason);
@@ -206,6 +206,7 @@ export class ValidatingAdmissionPolicies {
     a: AdmissionAttributes,
     params: Obj | null,
     namespaceObject: KObject | undefined,
+    policyName: string,
   ): Violation | { error: string } | undefined {
     const asked = a.request ?? a;
     const json = {
@@ -247,6 +248,24 @@ export class ValidatingAdmissionPolicies {
         return { error: `failed to evaluate match condition "${c.name}": ${r.error}` };
       if (r.value !== true) return undefined;
     }
+    // auditAnnotations: skiff keeps no audit log, so the annotations an audit event would carry
+    // (`<policy>/<key>: value`) go to the server's log; an error fails as a validation's does.
+    for (const an of (spec.auditAnnotations ?? []) as Obj[]) {
+      const expr = String(an.valueExpression);
+      const broken = usesBroken(expr);
+      if (broken) return { error: `valueExpression '${expr}' resulted in error: ${broken[1]}` };
+      const r = evalCelWith(expr, json, celVars());
+      if (r.error !== undefined) return { error: `valueExpression '${expr}' resulted in error: ${r.error}` };
+      if (r.value === null || r.value === "") continue;
+      if (typeof r.value !== "string")
+        return {
+          error: `valueExpression '${expr}' resulted in unsupported return type: ${celTypeName(r.value)}. Return type must be either string or null.`,
+        };
+      this.logger.info("admission policy audit annotation", {
+        key: `${policyName}/${String(an.key)}`,
+        value: r.value.slice(0, MAX_AUDIT_VALUE),
+      });
+    }
     for (const v of (spec.validations ?? []) as Obj[]) {
       const expr = String(v.expression);
       const broken = usesBroken(expr);
@@ -264,6 +283,22 @@ export class ValidatingAdmissionPolicies {
     return undefined;
   }
 }
+
+// Upstream truncates an audit annotation's value to 10 KiB.
+const MAX_AUDIT_VALUE = 10 * 1024;
+
+const celTypeName = (v: unknown): string =>
+  typeof v === "bigint"
+    ? "int"
+    : typeof v === "number"
+      ? "double"
+      : typeof v === "boolean"
+        ? "bool"
+        : v instanceof Uint8Array
+          ? "bytes"
+          : Symbol.iterator in Object(v)
+            ? "list"
+            : "map";
 
 /**
  * Upstream's denial: admission.NewForbidden's message and details, with the validation's reason
