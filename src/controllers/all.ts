@@ -23,6 +23,7 @@ import { jobControllers } from "./job/registration.ts";
 import { cronJobController } from "./cronjob/registration.ts";
 import { clusterRoleAggregationController } from "./clusterroleaggregation/registration.ts";
 import { serviceAccountControllers } from "./serviceaccount/registration.ts";
+import { admissionPolicyStatusController } from "./admissionpolicystatus/registration.ts";
 import type { ControllerRegistration } from "./types.ts";
 
 // Every controller the manager runs. Add one entry per controller.
@@ -55,4 +56,5 @@ export const controllers: ControllerRegistration[] = [
   cronJobController,
   clusterRoleAggregationController,
   ...serviceAccountControllers, // "serviceaccount" and "root-ca-cert-publisher"
+  admissionPolicyStatusController,
 ];

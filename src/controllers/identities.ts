@@ -43,6 +43,7 @@ export const controllerServiceAccounts: Record<string, string> = {
   "clusterrole-aggregation": "clusterrole-aggregation-controller",
   serviceaccount: "service-account-controller",
   "root-ca-cert-publisher": "root-ca-cert-publisher",
+  "validatingadmissionpolicy-status": "validatingadmissionpolicy-status-controller",
   // Skiff's own add-ons (k3s runs CoreDNS, servicelb and Traefik under accounts of their own).
   "kube-dns": "kube-dns",
   "service-lb": "service-lb-controller",

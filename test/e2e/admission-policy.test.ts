@@ -376,3 +376,61 @@ spec:
     /admission policy audit annotation.*audited\.example\.com\/owner.*owned by team-a/,
   );
 });
+
+test("status.typeChecking warns of expressions that do not type-check against the matched kinds", async () => {
+  await k.ok(["apply", "-f", "-"], {
+    input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: typos.example.com}
+spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments, replicasets]}
+    - {apiGroups: ["*"], apiVersions: ["*"], operations: [CREATE], resources: [widgets]}
+  variables:
+  - {name: replicas, expression: "object.spec.replicas"}
+  validations:
+  - expression: "object.spec.replicass > 1"
+    messageExpression: "'needs ' + params.data.min"
+  - expression: "variables.replicas + params.dta.size() > 0"
+  - expression: "object.metadata.name.startsWith('x')"
+`,
+  });
+  const jp = (path: string) =>
+    k.ok(["get", "validatingadmissionpolicy", "typos.example.com", "-o", `jsonpath=${path}`]);
+  await eventually("the policy's status is written", async () =>
+    (await jp("{.status.observedGeneration}")) === "1" ? true : undefined,
+  );
+  const warnings = JSON.parse(await jp("{.status.typeChecking.expressionWarnings}")) as {
+    fieldRef: string;
+    warning: string;
+  }[];
+  assert.deepEqual(
+    warnings.map((w) => w.fieldRef),
+    ["spec.validations[0].expression", "spec.validations[1].expression"],
+  );
+  assert.equal(
+    warnings[0]!.warning,
+    "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicass'\n | object.spec.replicass > 1\n | ...........^\n" +
+      "apps/v1, Kind=ReplicaSet: ERROR: <input>:1:12: undefined field 'replicass'\n | object.spec.replicass > 1\n | ...........^",
+  );
+  assert.match(
+    warnings[1]!.warning,
+    /^apps\/v1, Kind=Deployment: ERROR: <input>:1:28: undefined field 'dta'/,
+  );
+
+  // A new generation is checked again; a clean policy has no warnings.
+  await k.ok([
+    "patch",
+    "validatingadmissionpolicy",
+    "typos.example.com",
+    "--type=json",
+    "-p",
+    '[{"op":"replace","path":"/spec/validations","value":[{"expression":"object.spec.replicas > 1"}]}]',
+  ]);
+  await eventually("the new generation is checked", async () =>
+    (await jp("{.status.observedGeneration}")) === "2" ? true : undefined,
+  );
+  assert.equal(await jp("{.status.typeChecking}"), "{}");
+});

@@ -18,6 +18,14 @@ export const controllerRoleRules: Record<string, PolicyRule[]> = {
     rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["escalate", ...read]),
     rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["patch", "update"]),
   ],
+  "validatingadmissionpolicy-status-controller": [
+    rule(["admissionregistration.k8s.io"], ["validatingadmissionpolicies"], read),
+    rule(
+      ["admissionregistration.k8s.io"],
+      ["validatingadmissionpolicies/status"],
+      ["get", "patch", "update"],
+    ),
+  ],
   "cronjob-controller": [
     rule(["batch"], ["cronjobs"], [...read, "update"]),
     rule(["batch"], ["jobs"], [...read, "create", "update", "delete", "patch"]),
