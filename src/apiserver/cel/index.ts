@@ -1,5 +1,5 @@
 // The CEL environment Kubernetes gives its expressions (CRD rules, webhook match conditions):
-// the standard library, strings, optional values, and Kubernetes' own lists, regex, quantity,
+// the standard library, strings, sets, optional values, and Kubernetes' own lists, regex, quantity,
 // ip, cidr, url, format and authz.
 import { celEnv, type CelEnv } from "@bufbuild/cel";
 import { createRegistry } from "@bufbuild/protobuf";
@@ -10,6 +10,7 @@ import { formatFuncs } from "./format/format.ts";
 import { netFuncs } from "./net.ts";
 import { optionalFile, optionalFuncs } from "./optional.ts";
 import { quantityFuncs } from "./quantity.ts";
+import { setsFuncs } from "./sets.ts";
 import { celTypesRegistry } from "./types.ts";
 
 export const kubernetesCelEnv: CelEnv = celEnv({
@@ -21,6 +22,7 @@ export const kubernetesCelEnv: CelEnv = celEnv({
     ...authzFuncs,
     ...optionalFuncs,
     ...formatFuncs,
+    ...setsFuncs,
   ],
   registry: createRegistry(celTypesRegistry, authzFile, optionalFile),
 });

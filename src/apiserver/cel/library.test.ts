@@ -103,3 +103,17 @@ test("url", () => {
   assert.equal(value("isURL('not a url')"), false);
   assert.equal(value("url('/p').getScheme()"), "");
 });
+
+test("sets: contains, equivalent and intersects, by CEL equality, typed and priced", () => {
+  assert.equal(value("sets.contains([1, 2, 3], [3, 1])"), true);
+  assert.equal(value("sets.contains([1, 2], [4])"), false);
+  assert.equal(value("sets.contains([1], [1.0])"), true);
+  assert.equal(value("sets.equivalent([1, 2, 2], [2, 1])"), true);
+  assert.equal(value("sets.equivalent([1, 2], [1])"), false);
+  assert.equal(value("sets.intersects(['a', 'b'], ['c', 'b'])"), true);
+  assert.equal(value("sets.intersects([], [1])"), false);
+  assert.equal(
+    value("sets.contains(self.allowed, self.requested)", { self: { allowed: ["r", "w"], requested: ["r"] } }),
+    true,
+  );
+});

@@ -30,6 +30,8 @@ function sizeOf(t: CelT | undefined): number {
   return 1;
 }
 
+const NAMESPACED = new Set(["sets.contains", "sets.equivalent", "sets.intersects"]);
+
 // Functions whose cost grows with the target's length (strings) or size (lists).
 const linearInTarget = new Set([
   "lowerAscii",
@@ -125,8 +127,11 @@ function callCost(
   t: CelT | undefined,
   targetType: CelT | undefined,
 ): Estimate {
-  const fn = v.function as string;
-  const target = v.target ? est(v.target) : undefined;
+  // `sets.contains(a, b)` parses as a method on `sets`; it is a global function of two lists.
+  const namespace = v.target?.exprKind.case === "identExpr" ? (v.target.exprKind.value.name as string) : "";
+  const global = NAMESPACED.has(`${namespace}.${v.function as string}`);
+  const fn = global ? `${namespace}.${v.function as string}` : (v.function as string);
+  const target = v.target && !global ? est(v.target) : undefined;
   const args = (v.args as Expr[]).map(est);
   const base = (target?.cost ?? 0) + args.reduce((a, x) => a + x.cost, 0);
   const [a0, a1] = [target ?? args[0], target ? args[0] : args[1]];
@@ -158,6 +163,11 @@ function callCost(
       return out(1 + (a1?.size ?? 1), 1);
     case "check":
       return out(AUTHZ_CHECK, 1);
+    // Each element of one list is looked for in the other.
+    case "sets.contains":
+    case "sets.equivalent":
+    case "sets.intersects":
+      return out(1 + (a0?.size ?? 1) * (a1?.size ?? 1), 1);
     case "size":
     case "_[_]":
       return out(1);

@@ -58,6 +58,9 @@ const sharper: Record<string, Partial<Overload>> = {
   "optional_type.value()": { target: OA, result: A },
   "optional_type.orValue(dyn)": { target: OA, args: [A], result: A },
   "optional_type.or(optional_type)": { target: OA, args: [OA], result: OA },
+  "sets.contains(list,list)": { args: [LA, LA] },
+  "sets.equivalent(list,list)": { args: [LA, LA] },
+  "sets.intersects(list,list)": { args: [LA, LA] },
   "format.named(string)": { result: optionalOf({ k: "opaque", name: "kubernetes.NamedFormat" }) },
   // A format reports at most a few problems, each a sentence: priced as that, not as a request.
   "kubernetes.NamedFormat.validate(string)": {
