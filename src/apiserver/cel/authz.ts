@@ -4,39 +4,17 @@
 // `authorizer.serviceAccount(ns, name)`, and `authorizer.requestResource`, the request's own
 // resource. Checks ask the API server's authorizer (RBAC, Node) for the request's user.
 import { CelScalar, celMethod, objectType, type CelFunc, type CelObjectType } from "@bufbuild/cel";
-import { create, createFileRegistry, type DescMessage } from "@bufbuild/protobuf";
-import {
-  FieldDescriptorProto_Label,
-  FieldDescriptorProto_Type,
-  FileDescriptorProtoSchema,
-} from "@bufbuild/protobuf/wkt";
-import { textOf } from "./types.ts";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { protoFile, textOf } from "./types.ts";
 
 const PKG = "kubernetes.authorization";
-const field = (name: string, number: number, message?: string) => ({
-  name,
-  jsonName: name,
-  number,
-  type: message ? FieldDescriptorProto_Type.MESSAGE : FieldDescriptorProto_Type.STRING,
-  ...(message ? { typeName: `.${PKG}.${message}` } : {}),
-  label: FieldDescriptorProto_Label.OPTIONAL,
-});
-
-export const authzFile = createFileRegistry(
-  create(FileDescriptorProtoSchema, {
-    name: "skiff/cel/authorization.proto",
-    package: PKG,
-    syntax: "proto3",
-    messageType: [
-      { name: "Authorizer", field: [field("value", 1), field("requestResource", 2, "ResourceCheck")] },
-      ...["PathCheck", "GroupCheck", "ResourceCheck", "Decision"].map((name) => ({
-        name,
-        field: [field("value", 1)],
-      })),
-    ],
-  }),
-  () => undefined,
-);
+export const authzFile = protoFile(PKG, [
+  { name: "Authorizer", fields: [{ name: "value" }, { name: "requestResource", message: "ResourceCheck" }] },
+  { name: "PathCheck" },
+  { name: "GroupCheck" },
+  { name: "ResourceCheck" },
+  { name: "Decision" },
+]);
 
 const desc = (name: string): DescMessage => authzFile.getMessage(`${PKG}.${name}`)!;
 const AUTHORIZER = desc("Authorizer");

@@ -17,34 +17,10 @@ import {
   type CelFunc,
   type CelObjectType,
 } from "@bufbuild/cel";
-import { create, createFileRegistry, type DescMessage } from "@bufbuild/protobuf";
-import {
-  FieldDescriptorProto_Label,
-  FieldDescriptorProto_Type,
-  FileDescriptorProtoSchema,
-} from "@bufbuild/protobuf/wkt";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { protoFile } from "./types.ts";
 
-export const optionalFile = createFileRegistry(
-  create(FileDescriptorProtoSchema, {
-    name: "skiff/cel/optional.proto",
-    syntax: "proto3",
-    messageType: [
-      {
-        name: "optional_type",
-        field: [
-          {
-            name: "value",
-            jsonName: "value",
-            number: 1,
-            type: FieldDescriptorProto_Type.STRING,
-            label: FieldDescriptorProto_Label.OPTIONAL,
-          },
-        ],
-      },
-    ],
-  }),
-  () => undefined,
-);
+export const optionalFile = protoFile("", [{ name: "optional_type" }]);
 
 const OPTIONAL: DescMessage = optionalFile.getMessage("optional_type")!;
 export const OPTIONAL_TYPE = objectType(OPTIONAL) as CelObjectType<any>;

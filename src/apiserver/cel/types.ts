@@ -16,35 +16,44 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { objectType, type CelObjectType } from "@bufbuild/cel";
 
-function file(pkg: string, names: string[]) {
-  return create(FileDescriptorProtoSchema, {
-    name: `skiff/cel/${pkg}.proto`,
-    package: pkg,
-    syntax: "proto3",
-    messageType: names.map((name) => ({
-      name,
-      field: [
-        {
-          name: "value",
-          jsonName: "value",
-          number: 1,
-          type: FieldDescriptorProto_Type.STRING,
-          label: FieldDescriptorProto_Label.OPTIONAL,
-        },
-      ],
-    })),
-  });
+export interface MessageSpec {
+  name: string;
+  /** String fields by default; a field naming a message of the same package holds that message. */
+  fields?: Array<{ name: string; message?: string }>;
 }
 
-const kubernetes = createFileRegistry(
-  file("kubernetes", ["Quantity", "URL", "NamedFormat"]),
-  () => undefined,
-);
-const net = createFileRegistry(file("net", ["IP", "CIDR"]), () => undefined);
+/**
+ * A registry of one made-up proto file: how Kubernetes' CEL types (and cel-go's optional_type)
+ * become messages @bufbuild/cel can carry. A message without fields holds a string `value`.
+ */
+export function protoFile(pkg: string, messages: MessageSpec[]): Registry {
+  return createFileRegistry(
+    create(FileDescriptorProtoSchema, {
+      name: `skiff/cel/${pkg || "root"}.proto`,
+      package: pkg,
+      syntax: "proto3",
+      messageType: messages.map((m) => ({
+        name: m.name,
+        field: (m.fields ?? [{ name: "value" }]).map((f, i) => ({
+          name: f.name,
+          jsonName: f.name,
+          number: i + 1,
+          type: f.message ? FieldDescriptorProto_Type.MESSAGE : FieldDescriptorProto_Type.STRING,
+          ...(f.message ? { typeName: `.${pkg ? `${pkg}.` : ""}${f.message}` } : {}),
+          label: FieldDescriptorProto_Label.OPTIONAL,
+        })),
+      })),
+    }),
+    () => undefined,
+  );
+}
+
+const kubernetes = protoFile("kubernetes", [{ name: "Quantity" }, { name: "URL" }, { name: "NamedFormat" }]);
+const net = protoFile("net", [{ name: "IP" }, { name: "CIDR" }]);
 
 export const celTypesRegistry: Registry = createRegistry(kubernetes, net);
 
-const desc = (r: typeof kubernetes, name: string): DescMessage => r.getMessage(name)!;
+const desc = (r: Registry, name: string): DescMessage => r.getMessage(name)!;
 export const QUANTITY = desc(kubernetes, "kubernetes.Quantity");
 export const URL_TYPE = desc(kubernetes, "kubernetes.URL");
 export const NAMED_FORMAT = desc(kubernetes, "kubernetes.NamedFormat");
