@@ -147,14 +147,14 @@ export function methodNotAllowed(verb: string, qr: QualifiedResource): StatusErr
   );
 }
 
+// negotiation.NewUnsupportedMediaTypeError: the accepted types only, not the one sent.
 export function unsupportedMediaType(
-  contentType: string,
   accepted = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"],
 ): StatusError {
   return new StatusError(
     415,
     "UnsupportedMediaType",
-    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")} (got ${JSON.stringify(contentType)})`,
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
   );
 }
 

@@ -305,5 +305,14 @@ test("custom resources answer JSON to client-go's Accept, and 406 to protobuf al
   });
   assert.equal(write.status, 415);
   assert.equal(write.json().reason, "UnsupportedMediaType");
-  assert.match(write.json().message, /accepted media types include: application\/json, application\/yaml \(/);
+  assert.match(write.json().message, /accepted media types include: application\/json, application\/yaml$/);
+  // A patch of no known type names the patch types, as upstream's negotiation does.
+  const patch = await api.send("PATCH", "/api/v1/namespaces/default/configmaps/none", "{}", {
+    "Content-Type": "text/plain",
+  });
+  assert.equal(patch.status, 415);
+  assert.equal(
+    patch.json().message,
+    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml",
+  );
 });

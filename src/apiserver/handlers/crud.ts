@@ -167,6 +167,14 @@ export async function handleUpdate(deps: CrudDeps, scope: RequestScope, res: Res
 
 type PatchType = "json" | "merge" | "strategic" | "apply";
 
+// The patch types upstream lists in its 415 for a patch of any other type.
+const PATCH_TYPES = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+];
+
 function patchTypeOf(contentType: string): PatchType {
   switch (contentType) {
     case "application/json-patch+json":
@@ -178,7 +186,7 @@ function patchTypeOf(contentType: string): PatchType {
     case "application/apply-patch+yaml":
       return "apply";
     default:
-      throw unsupportedMediaType(contentType);
+      throw unsupportedMediaType(PATCH_TYPES);
   }
 }
 

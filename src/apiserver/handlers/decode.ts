@@ -38,7 +38,7 @@ export function parseBody(
     case "application/vnd.kubernetes.protobuf":
       return decodeProtobufObject(body ?? Buffer.alloc(0), target);
     default:
-      throw unsupportedMediaType(contentType);
+      throw unsupportedMediaType();
   }
 }
 
@@ -106,7 +106,7 @@ export function requestContentType(scope: RequestScope): string {
   const type = contentTypeOf(scope.headers["content-type"] as string | undefined);
   // Custom resources have no protobuf form: apiextensions serves them as JSON and YAML only.
   if (type === "application/vnd.kubernetes.protobuf" && scope.info.schema)
-    throw unsupportedMediaType(type, ["application/json", "application/yaml"]);
+    throw unsupportedMediaType(["application/json", "application/yaml"]);
   return type;
 }
 

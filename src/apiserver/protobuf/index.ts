@@ -80,7 +80,7 @@ function decode(body: Uint8Array, target: ProtobufDecodeTarget | undefined): Rec
   const message = protobufKinds[apiVersion]?.[actual.kind];
   if (!message) {
     const served = findKind(actual.group, actual.kind);
-    if (served && served.versions.includes(actual.version)) throw unsupportedMediaType(PROTOBUF_CONTENT_TYPE);
+    if (served && served.versions.includes(actual.version)) throw unsupportedMediaType();
     throw new DecodeFailure(
       `no kind ${JSON.stringify(actual.kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme ${JSON.stringify(SCHEME_NAME)}`,
       actual,
