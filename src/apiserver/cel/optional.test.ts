@@ -27,7 +27,7 @@ test("optional field and index selection: present values are wrapped, absent one
   assert.equal(value("self.?status.phase.orValue('Pending')", { self }), "Pending");
   assert.equal(value("self.?spec.labels.app.orValue('')", { self }), "web");
   assert.equal(value("self.?spec.labels['app'].orValue('')", { self }), "web");
-  assert.match(error("self.status.phase", { self }), /field not found: status/);
+  assert.match(error("self.status.phase", { self }), /no such key: status/);
   assert.match(error("optional.none().value()"), /optional.none\(\) dereference/);
 });
 

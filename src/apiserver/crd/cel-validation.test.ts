@@ -408,3 +408,32 @@ test("optional field selection in rules: absent fields are none, not errors", ()
     'spec: Invalid value: "object": a and b are exclusive',
   ]);
 });
+
+test("a rule that fails to evaluate is a field error in apiextensions' and cel-go's words", () => {
+  const s: CelSchema = {
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        "x-kubernetes-validations": [
+          { rule: "self.extra.size() > 0" },
+          { rule: "self.items[3] > 0", message: "needs a fourth item" },
+          { rule: "self.port + 1 > 0" },
+        ],
+        properties: {
+          items: { type: "array", items: { type: "integer" } },
+          port: { "x-kubernetes-int-or-string": true },
+        },
+        "x-kubernetes-preserve-unknown-fields": true,
+      } as CelSchema,
+    },
+  };
+  assert.deepEqual(
+    celErrors({ spec: { items: [1], port: "http" } }, undefined, s, "").map(fieldErrorMessage),
+    [
+      'spec: Invalid value: "object": no such key: extra evaluating rule: self.extra.size() > 0',
+      `spec: Invalid value: "object": index '3' out of range evaluating rule: needs a fourth item`,
+      `spec: Invalid value: "object": 'no such overload': call arguments did not match a supported operator, function or macro signature for rule: self.port + 1 > 0`,
+    ],
+  );
+});

@@ -15,6 +15,7 @@ import { PER_CALL_LIMIT, RUNTIME_BUDGET, estimateCost } from "../cel/check/cost.
 import { sizedType } from "../cel/check/sized.ts";
 import { escapeName, optionalOf, schemaType, type CelT, type SchemaNode } from "../cel/check/types.ts";
 import { none, of } from "../cel/optional.ts";
+import { celGoError } from "../cel/errors.ts";
 import { forbidden, invalid, required, duplicate, type FieldError } from "../../apimachinery/field-error.ts";
 
 type Json = unknown;
@@ -233,7 +234,7 @@ export function celErrors(
       : { self: toCel(value, schema), ...(oldSelf !== undefined ? { oldSelf } : {}) };
     const result = c.program(ctx) as CelValue;
     if (isCelError(result)) {
-      errs.push(invalid(at, typeName(schema, value), `${ruleSummary(r)}: ${result.message}`));
+      errs.push(invalid(at, typeName(schema, value), runtimeError(r, celGoError(result.message))));
       continue;
     }
     if (result === true) continue;
@@ -264,8 +265,13 @@ export function celErrors(
   return errs;
 }
 
-function ruleSummary(r: ValidationRule): string {
-  return r.message || `failed rule: ${r.rule.trim()}`;
+// apiextensions' wording of a rule that fails to evaluate: the error, then the rule's message or
+// its text; an overload error (a dyn value of the wrong type) explained.
+function runtimeError(r: ValidationRule, error: string): string {
+  const rule = (r.message || r.rule).trim();
+  if (error.startsWith("no such overload"))
+    return `'${error}': call arguments did not match a supported operator, function or macro signature for rule: ${rule}`;
+  return `${error} evaluating rule: ${rule}`;
 }
 
 /** Whether the schema has any rules at all (most have none, and then nothing is walked). */
@@ -290,7 +296,7 @@ export function evalCelWith(
   const ctx: Record<string, unknown> = { ...celVars };
   for (const [k, v] of Object.entries(vars)) ctx[k] = v === undefined ? null : toCel(v, undefined);
   const result = (c.program as (c: Record<string, unknown>) => CelValue)(ctx);
-  if (isCelError(result)) return { error: result.message };
+  if (isCelError(result)) return { error: celGoError(result.message) };
   return { value: result };
 }
 
