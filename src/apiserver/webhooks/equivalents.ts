@@ -95,8 +95,7 @@ export function asRequested(a: AdmissionAttributes): AdmissionAttributes {
 function inVersion(stored: ResourceInfo, e: Equivalent, obj: KObject | undefined): KObject | undefined {
   if (!obj) return obj;
   const s = storageGroupVersion(stored);
-  const t = storageGroupVersion(e.info);
-  if (s.group === e.group && s.version === e.version && t.group === s.group) return obj;
+  if (s.group === e.group && s.version === e.version) return obj;
   return fromStorageVersion(e.info, e.group, e.version, obj) as KObject;
 }
 
