@@ -29,7 +29,6 @@ export const ACCU = "@result";
 export class Builder {
   private last = 0n;
   readonly positions: Record<string, number> = {};
-  readonly macroCalls: Record<string, Node> = {};
 
   freshId(offset: number): bigint {
     const id = ++this.last;
