@@ -292,13 +292,15 @@ spec:
               limit: {type: integer}
               host: {type: string}
 `;
-  await k.ok(["apply", "-f", "-"], { input: tierCrd });
+  // The oldest and newest kubectl: one writes the CRD, the other the objects.
+  await new Kubectl(server.kubeconfig, 27).ok(["apply", "-f", "-"], { input: tierCrd });
   await eventually("tiers served", async () =>
     (await k.run(["get", "tiers"])).code === 0 ? true : undefined,
   );
   const tier = (spec: string) =>
     `apiVersion: example.com/v1\nkind: Tier\nmetadata: {name: t}\nspec: ${spec}\n`;
-  const high = await k.run(["apply", "-f", "-"], { input: tier("{level: 5}") });
+  const k33 = new Kubectl(server.kubeconfig, 33);
+  const high = await k33.run(["apply", "-f", "-"], { input: tier("{level: 5}") });
   assert.notEqual(high.code, 0);
   assert.match(high.stderr, /spec: Invalid value: "object": a new tier starts below level 3/);
   await k.ok(["apply", "-f", "-"], { input: tier("{level: 1}") });
