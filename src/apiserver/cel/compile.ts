@@ -28,13 +28,20 @@ function names(node: unknown, name: string): boolean {
 
 const programs = new Map<string, Compiled | Error>();
 const NO_VARS: ReadonlySet<string> = new Set();
+// Rules run per write: the cache key's prefix for a set of optional variables is made once.
+const prefixes = new WeakMap<ReadonlySet<string>, string>();
+const keyPrefix = (vars: ReadonlySet<string>): string => {
+  let p = prefixes.get(vars);
+  if (p === undefined) prefixes.set(vars, (p = `${[...vars].join(",")}\0`));
+  return p;
+};
 
 /**
  * The parsed and planned expression, or the parser's error. `optionalVars` are the variables
  * that hold optional values (a CRD rule's `oldSelf` under `optionalOldSelf`).
  */
 export function compile(expr: string, optionalVars: ReadonlySet<string> = NO_VARS): Compiled | Error {
-  const key = optionalVars.size ? `${[...optionalVars].join(",")}\0${expr}` : expr;
+  const key = optionalVars.size ? keyPrefix(optionalVars) + expr : expr;
   let p = programs.get(key);
   if (!p) {
     try {

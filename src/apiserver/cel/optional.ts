@@ -9,6 +9,7 @@ import {
   celList,
   celMap,
   celMethod,
+  celType,
   isCelList,
   isCelMap,
   isCelUint,
@@ -81,14 +82,11 @@ function isZero(v: unknown): boolean {
 }
 
 const typeOf = (v: unknown): string => {
-  if (typeof v === "bigint") return "int";
-  if (typeof v === "number") return "double";
-  if (typeof v === "string") return "string";
-  if (typeof v === "boolean") return "bool";
-  if (v === null) return "null_type";
-  if (isCelList(v)) return "list";
-  if (isCelMap(v)) return "map";
-  return "object";
+  try {
+    return celType(v as never).name;
+  } catch {
+    return "unknown";
+  }
 };
 
 /** `obj.?field`: the field when present, none when not; an optional object chains. */

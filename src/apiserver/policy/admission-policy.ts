@@ -5,7 +5,7 @@
 // matchConditions, variables and validations over object, oldObject, request, params and
 // namespaceObject; a false validation is denied, warned or (Audit) only logged, per the
 // binding's validationActions.
-import { celMap } from "@bufbuild/cel";
+import { celMap, celType } from "@bufbuild/cel";
 import type { KObject } from "../../apimachinery/meta.ts";
 import { StatusError, type StatusReason } from "../../apimachinery/status-error.ts";
 import { parseApiVersion } from "../../api/resources.ts";
@@ -259,7 +259,7 @@ export class ValidatingAdmissionPolicies {
       if (r.value === null || r.value === "") continue;
       if (typeof r.value !== "string")
         return {
-          error: `valueExpression '${expr}' resulted in unsupported return type: ${celTypeName(r.value)}. Return type must be either string or null.`,
+          error: `valueExpression '${expr}' resulted in unsupported return type: ${celType(r.value as never).name}. Return type must be either string or null.`,
         };
       this.logger.info("admission policy audit annotation", {
         key: `${policyName}/${String(an.key)}`,
@@ -286,19 +286,6 @@ export class ValidatingAdmissionPolicies {
 
 // Upstream truncates an audit annotation's value to 10 KiB.
 const MAX_AUDIT_VALUE = 10 * 1024;
-
-const celTypeName = (v: unknown): string =>
-  typeof v === "bigint"
-    ? "int"
-    : typeof v === "number"
-      ? "double"
-      : typeof v === "boolean"
-        ? "bool"
-        : v instanceof Uint8Array
-          ? "bytes"
-          : Symbol.iterator in Object(v)
-            ? "list"
-            : "map";
 
 /**
  * Upstream's denial: admission.NewForbidden's message and details, with the validation's reason

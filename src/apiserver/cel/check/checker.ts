@@ -4,7 +4,8 @@
 // checking them, so without this a mistyped rule would fail only when evaluated. Values of type
 // dyn are never refused, so the checker is never stricter than cel-go.
 import type { CelEnv } from "@bufbuild/cel";
-import { parseCel } from "../parse/parser.ts";
+import { qualifiedName } from "../parse/ast.ts";
+import { parseCel, snippet } from "../parse/parser.ts";
 import { callSignature, overloadsOf, resolveCall, type Overload } from "./overloads.ts";
 import {
   BOOL,
@@ -58,25 +59,6 @@ const TYPE_NAMES: Record<string, CelT> = {
   "google.protobuf.Duration": prim("google.protobuf.Duration" as Prim),
   "google.protobuf.Timestamp": prim("google.protobuf.Timestamp" as Prim),
 };
-
-/** The dotted name an ident-and-select chain spells (`a.b.c`), if it is one. */
-function qualifiedName(e: Expr | undefined): string | undefined {
-  if (!e) return undefined;
-  if (e.exprKind.case === "identExpr") return e.exprKind.value.name as string;
-  if (e.exprKind.case === "selectExpr" && !e.exprKind.value.testOnly) {
-    const base = qualifiedName(e.exprKind.value.operand);
-    return base === undefined ? undefined : `${base}.${e.exprKind.value.field as string}`;
-  }
-  return undefined;
-}
-
-function snippet(source: string, offset: number, message: string): string {
-  const before = source.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - (before.lastIndexOf("\n") + 1);
-  const text = source.split("\n")[line - 1] ?? "";
-  return `<input>:${line}:${column + 1}: ${message}\n | ${text}\n | ${".".repeat(column)}^`;
-}
 
 function sameType(ts: CelT[]): CelT {
   if (!ts.length) return DYN;

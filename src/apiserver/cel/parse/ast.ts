@@ -119,3 +119,16 @@ export class Builder {
     return this.call(ops[mid]!, fn, [left, right]);
   }
 }
+
+/** The dotted name an ident-and-select chain spells (`a.b.c`), if it is one. */
+export function qualifiedName(
+  e: { exprKind: { case: string | undefined; value?: any } } | undefined,
+): string | undefined {
+  if (!e) return undefined;
+  if (e.exprKind.case === "identExpr") return e.exprKind.value.name as string;
+  if (e.exprKind.case === "selectExpr" && !e.exprKind.value.testOnly) {
+    const base = qualifiedName(e.exprKind.value.operand);
+    return base === undefined ? undefined : `${base}.${e.exprKind.value.field as string}`;
+  }
+  return undefined;
+}

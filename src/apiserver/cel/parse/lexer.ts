@@ -11,6 +11,8 @@ export interface Token {
   offset: number;
   /** A literal's value. */
   value?: bigint | number | string | Uint8Array;
+  /** A backquoted identifier (`a.\`b-c\``): a field name, never a keyword. */
+  quoted?: boolean;
 }
 
 export class SyntaxError extends Error {
@@ -100,7 +102,7 @@ export function tokenize(src: string): Token[] {
     if (c === "`") {
       const end = src.indexOf("`", i + 1);
       if (end < 0) throw new SyntaxError("token recognition error at: '`'", i);
-      out.push({ kind: "ident", text: src.slice(i + 1, end), offset: start, value: "quoted" });
+      out.push({ kind: "ident", text: src.slice(i + 1, end), offset: start, quoted: true });
       i = end + 1;
       continue;
     }

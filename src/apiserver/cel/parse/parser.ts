@@ -1,7 +1,7 @@
 // A CEL parser (cel-spec's grammar, with cel-go's optional syntax: `a.?b`, `a[?k]`, `[?x]`,
 // `{?k: v}`) producing cel.expr.ParsedExpr, so that @bufbuild/cel can plan what its own parser
 // cannot read. Macros expand as cel-go expands them; errors read as cel-go's, with a snippet.
-import { Builder, type Entry, type Node } from "./ast.ts";
+import { Builder, qualifiedName, type Entry, type Node } from "./ast.ts";
 import { MACROS } from "./macros.ts";
 import { SyntaxError, tokenize, type Token } from "./lexer.ts";
 
@@ -67,7 +67,7 @@ class Parser {
 
   private is(text: string, n = 0): boolean {
     const t = this.peek(n);
-    return (t.kind === "punct" || t.kind === "ident") && t.text === text && t.value !== "quoted";
+    return (t.kind === "punct" || t.kind === "ident") && t.text === text && !t.quoted;
   }
 
   private next(): Token {
@@ -128,7 +128,7 @@ class Parser {
     let left = operand();
     for (;;) {
       const t = this.peek();
-      const fn = (t.kind === "punct" || (t.kind === "ident" && t.value !== "quoted")) && ops[t.text];
+      const fn = (t.kind === "punct" || (t.kind === "ident" && !t.quoted)) && ops[t.text];
       if (!fn || !Object.hasOwn(ops, t.text)) return left;
       this.next();
       left = this.b.call(t.offset, fn, [left, operand()]);
@@ -191,9 +191,9 @@ class Parser {
         const index = this.expr();
         this.expect("]");
         e = this.b.call(open, optional ? "_[?_]" : "_[_]", [e, index]);
-      } else if (this.is("{") && qualified(e) !== undefined) {
+      } else if (this.is("{") && qualifiedName(e) !== undefined) {
         const open = this.next().offset;
-        e = this.b.struct(open, this.fields(), qualified(e));
+        e = this.b.struct(open, this.fields(), qualifiedName(e));
       } else {
         return e;
       }
@@ -204,8 +204,7 @@ class Parser {
     const t = this.peek();
     if (t.kind !== "ident") this.fail(`mismatched input ${show(t)} expecting IDENTIFIER`);
     // Reserved words are refused as names, not as selectors (`.namespace(n)`); keywords are both.
-    if (t.value !== "quoted" && KEYWORDS.has(t.text))
-      this.fail(`mismatched input ${show(t)} expecting IDENTIFIER`);
+    if (!t.quoted && KEYWORDS.has(t.text)) this.fail(`mismatched input ${show(t)} expecting IDENTIFIER`);
     this.next();
     return t.text;
   }
@@ -302,7 +301,7 @@ class Parser {
 
   private identOrCall(lead = ""): Node {
     const t = this.next();
-    if (t.value === "quoted") this.fail(`mismatched input ${show(t)} expecting ${EXPECTING_EXPR}`, t.offset);
+    if (t.quoted) this.fail(`mismatched input ${show(t)} expecting ${EXPECTING_EXPR}`, t.offset);
     if (!lead) {
       if (t.text === "true" || t.text === "false") return this.b.bool(t.offset, t.text === "true");
       if (t.text === "null") return this.b.constant(t.offset, { case: "nullValue", value: 0 });
@@ -347,7 +346,7 @@ class Parser {
   private memberCall(open: number, target: Node, name: string, args: Node[]): Node {
     const b = this.b;
     const macro = MACROS[`${name}/${args.length}`];
-    if (macro && (name !== "bind" || qualified(target) === "cel")) {
+    if (macro && (name !== "bind" || qualifiedName(target) === "cel")) {
       const v = args[0]!;
       if (v.exprKind.case !== "identExpr")
         this.fail("argument must be a simple name", this.b.positions[String(v.id)] ?? open);
@@ -370,16 +369,6 @@ class Parser {
     };
     return clone(n) as Node;
   }
-}
-
-/** The dotted name an ident-and-select chain spells, if it is one. */
-function qualified(e: Node): string | undefined {
-  if (e.exprKind.case === "identExpr") return e.exprKind.value.name as string;
-  if (e.exprKind.case === "selectExpr" && !e.exprKind.value.testOnly) {
-    const base = qualified(e.exprKind.value.operand as Node);
-    return base === undefined ? undefined : `${base}.${e.exprKind.value.field as string}`;
-  }
-  return undefined;
 }
 
 /** The parse of `source`; throws an Error with cel-go's message and snippet when it does not parse. */
